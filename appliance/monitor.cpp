@@ -1,0 +1,75 @@
+#include "appliance/monitor.h"
+
+#include <unistd.h>
+
+#include <utility>
+
+#include "logging/log.h"
+
+namespace vigil {
+namespace {
+
+logging::Source kLog{"appliance"};
+
+}  // namespace
+
+struct Monitor::Impl {
+  uv_loop_t* loop;
+  Config config;
+  metrics::Registry elements;
+  std::function<void()> shutdown_handler;
+  bool started = false;
+  bool stopping = false;
+};
+
+Monitor::Monitor(uv_loop_t* loop, Config config) : impl_(std::make_unique<Impl>()) {
+  impl_->loop = loop;
+  impl_->config = std::move(config);
+  if (impl_->config.hostname.empty()) {
+    char host[256] = "localhost";
+    gethostname(host, sizeof host - 1);
+    impl_->config.hostname = host;
+  }
+}
+
+Monitor::~Monitor() { stop(); }
+
+Status Monitor::start() {
+  const LoggingConfig& lc = impl_->config.logging;
+  logging::set_format(lc.format == "json" ? logging::Format::json : logging::Format::text);
+  for (const std::string& spec_text : {lc.level, lc.levels}) {
+    if (spec_text.empty()) continue;
+    auto spec = logging::parse_level_spec(spec_text);
+    if (!spec.ok()) return Status::error("logging: " + spec.status().message());
+    if (Status st = logging::apply(*spec); !st.ok()) return Status::error("logging: " + st.message());
+  }
+  impl_->started = true;
+  VIGIL_LOG(kLog, info, "vigil started on host %s", impl_->config.hostname.c_str());
+  return Status();
+}
+
+void Monitor::stop(std::function<void()> done) {
+  if (impl_->stopping) return;
+  impl_->stopping = true;
+  if (impl_->started) VIGIL_LOG(kLog, info, "stopping");
+  if (done) done();
+}
+
+void Monitor::set_shutdown_handler(std::function<void()> handler) {
+  impl_->shutdown_handler = std::move(handler);
+}
+
+void Monitor::request_shutdown() {
+  if (impl_->shutdown_handler) {
+    impl_->shutdown_handler();
+  } else {
+    stop();
+  }
+}
+
+const Config& Monitor::config() const { return impl_->config; }
+metrics::Registry& Monitor::elements() { return impl_->elements; }
+int Monitor::control_port() const { return 0; }
+int Monitor::memtrace_port() const { return 0; }
+
+}  // namespace vigil

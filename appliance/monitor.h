@@ -1,0 +1,61 @@
+// vigil::Monitor: the one entry point of the library, the analogue of
+// mirage-monitoring's `create`. It hosts the control port, the memtrace port and the
+// metrics push on the caller's libuv loop.
+// Thread: loop only.
+//
+//   uv_loop_t loop; uv_loop_init(&loop);
+//   vigil::Monitor monitor(&loop, config);
+//   if (auto st = monitor.start(); !st.ok()) { ...st.message()...; }
+//   uv_run(&loop, UV_RUN_DEFAULT);   // returns after monitor.stop() has finished
+//   uv_loop_close(&loop);            // returns 0
+#pragma once
+
+#include <uv.h>
+
+#include <functional>
+#include <memory>
+
+#include "common/config.h"
+#include "common/status.h"
+#include "metrics/registry.h"
+
+namespace vigil {
+
+class Monitor {
+ public:
+  // "*loop" must outlive this object. `config` is taken as given: validate it with
+  // appliance/config.h first, or build it in code.
+  Monitor(uv_loop_t* loop, Config config);
+  // Stops what is still running and releases it. The loop must run afterwards, or have
+  // run since stop(), for the handles to close.
+  ~Monitor();
+  Monitor(const Monitor&) = delete;
+  Monitor& operator=(const Monitor&) = delete;
+
+  // Applies the logging config, binds the listeners and starts the timers. On error
+  // (e.g. "listen 0.0.0.0:2323: EADDRINUSE") nothing is left running.
+  Status start();
+
+  // Graceful stop: stop accepting connections, poll nothing more, flush every output for
+  // up to 5 s, remove the Unix socket file, close every handle. Idempotent. `done`, if
+  // given, runs on the loop once everything is closed.
+  void stop(std::function<void()> done = {});
+
+  // What the `shutdown` command does after replying. By default it calls stop(); the
+  // appliance also ends the process with status 0 once the loop has drained.
+  void set_shutdown_handler(std::function<void()> handler);
+  void request_shutdown();
+
+  const Config& config() const;
+  metrics::Registry& elements();
+
+  // The bound TCP ports (useful with port 0), or 0 when that listener is off.
+  int control_port() const;
+  int memtrace_port() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vigil
