@@ -1,0 +1,52 @@
+// PID 1 mode: vigil as the only process of a small VM, the way a MirageOS unikernel is.
+// Thread: main thread only.
+//
+// main.cpp hands over to pid1::main() when getpid() == 1:
+//   int main(int argc, char** argv) {
+//     if (vigil::appliance::pid1::active()) vigil::appliance::pid1::main(argc, argv, run);
+//     return run(argc, argv);
+//   }
+// and calls pid1::announce_ready() once every listener is up. Nothing else changes: the
+// boot parameters reach the usual start-up path as command-line flags.
+#pragma once
+
+#include <string>
+
+#include "common/status.h"
+
+namespace vigil::appliance::pid1 {
+
+// True iff this process is PID 1.
+bool active();
+
+// The normal start-up path: parses flags, starts the Monitor, runs the loop until
+// `shutdown` or SIGTERM, and returns the exit status (0, or 2 after a start-up error that it
+// has already printed).
+using RunFn = int (*)(int argc, char** argv);
+
+// Runs vigil as init and never returns. In order: installs the SIGCHLD reaper and the
+// SIGTERM handler; mounts /proc, /sys, /dev (devtmpfs) and /tmp; reads /proc/cmdline
+// (cmdline.h); loads the image's kernel modules; brings up lo and the NIC, sets its
+// address and default route; waits for carrier; then calls `run` with argv followed by
+// "--config PATH" (vigil.config, or /etc/vigil.toml when the image has it) and one
+// "--set key=value" per vigil.set. When `run` returns, or a step fails, it prints the
+// reason on the console, closes every socket, takes the NIC down and powers off.
+// REQUIRES: active(), and called once, first thing in main().
+[[noreturn]] void main(int argc, char** argv, RunFn run);
+
+// Prints "vigil ready in 1.83 s (uptime)" on the console. Call once every listener is up.
+// Does nothing unless in PID 1 mode, so main.cpp calls it unconditionally.
+void announce_ready();
+
+// True once SIGTERM arrived while in PID 1 mode. main.cpp's own signal handling replaces
+// the handler once its loop runs; this only covers the boot steps before that.
+bool terminate_requested();
+
+// Pieces of main(), one file each.
+// Mounts the pseudo file systems; EBUSY (mounted already) is not an error.
+Status mount_filesystems();
+// Loads every module of /lib/modules/$(uname -r)/modules.dep in dependency order and
+// returns how many; 0 when the image has no modules.dep.
+Result<int> load_modules();
+
+}  // namespace vigil::appliance::pid1
