@@ -1,0 +1,138 @@
+# Shared steps of the image builders. Source it from a script that has `set -euo pipefail`.
+#
+# Paths: VIGIL_ROOT is the source tree, VIGIL_BUILD the meson build directory (default
+# $VIGIL_ROOT/build), VIGIL_IMAGES where images go (default $VIGIL_BUILD/images).
+
+VIGIL_ROOT=${VIGIL_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+VIGIL_BUILD=${VIGIL_BUILD:-$VIGIL_ROOT/build}
+VIGIL_IMAGES=${VIGIL_IMAGES:-$VIGIL_BUILD/images}
+
+# The NIC drivers the VM images carry. virtio_pci is not a dependency of virtio_net in
+# modules.dep, so it is named here.
+VIGIL_MODULES=${VIGIL_MODULES:-"virtio_pci virtio_net e1000"}
+
+say() { printf '%s: %s\n' "$(basename "$0")" "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+# Prints the path of the vigil executable: $VIGIL_BIN, or the one meson built.
+find_vigil() {
+  local c
+  for c in "${VIGIL_BIN:-}" "$VIGIL_BUILD/appliance/vigil" "$VIGIL_BUILD/vigil"; do
+    if [[ -n $c && -x $c && -f $c ]]; then
+      printf '%s\n' "$c"
+      return 0
+    fi
+  done
+  die "no vigil executable in $VIGIL_BUILD (run 'meson compile -C $VIGIL_BUILD' or set VIGIL_BIN)"
+}
+
+# Prints the kernel release to use: $KVER, or the newest one with both a vmlinuz and
+# modules. Installs Debian's linux-image-amd64 when there is none.
+find_kernel_release() {
+  if [[ -n ${KVER:-} ]]; then
+    [[ -f /boot/vmlinuz-$KVER ]] || die "KVER=$KVER: no /boot/vmlinuz-$KVER"
+    printf '%s\n' "$KVER"
+    return 0
+  fi
+  local rel
+  rel=$(newest_kernel_release)
+  if [[ -z $rel ]]; then
+    say "no kernel in /boot: installing linux-image-amd64 with apt-get"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y linux-image-amd64 >&2
+    rel=$(newest_kernel_release)
+    [[ -n $rel ]] || die "linux-image-amd64 installed no /boot/vmlinuz-*"
+  fi
+  printf '%s\n' "$rel"
+}
+
+newest_kernel_release() {
+  local f rel
+  for f in $(ls -1v /boot/vmlinuz-* 2>/dev/null | tac); do
+    rel=${f#/boot/vmlinuz-}
+    if [[ -f /lib/modules/$rel/modules.dep ]]; then
+      printf '%s\n' "$rel"
+      return 0
+    fi
+  done
+}
+
+# Copies $1 and every shared library it needs (ldd), plus the dynamic loader, into the
+# staging root $2 at the same paths. Symlinks are resolved: the image holds plain files.
+copy_with_libraries() {
+  local exe=$1 root=$2 lib
+  for lib in $(ldd "$exe" | awk '/=> \//{print $3} /^\t\//{print $1}'); do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+    strip --strip-unneeded "$root$lib" 2>/dev/null || true
+    printf '%s\n' "$lib"
+  done
+}
+
+# Copies the modules named in $VIGIL_MODULES and everything they need from
+# /lib/modules/$1 into the staging root $2, uncompressed (finit_module on this kernel
+# refuses compressed ones), and writes a modules.dep holding only their lines.
+# Prints the module paths.
+copy_modules() {
+  local rel=$1 root=$2 src=/lib/modules/$1 name line path dep out
+  local -A wanted=()
+  for name in $VIGIL_MODULES; do
+    line=$(grep -E "(^|/)${name//_/[_-]}\.ko(\.[a-z]+)?:" "$src/modules.dep" | head -1) ||
+      die "module $name is not in $src/modules.dep"
+    for path in ${line/:/ }; do wanted[$path]=1; done
+  done
+  out=$root/lib/modules/$rel
+  mkdir -p "$out"
+  : >"$out/modules.dep"
+  while IFS= read -r line; do
+    path=${line%%:*}
+    [[ -n ${wanted[$path]:-} ]] || continue
+    mkdir -p "$out/$(dirname "${path%.ko*}")"
+    uncompress_module "$src/$path" "$out/${path%.ko*}.ko"
+    dep=${line#*:}
+    dep=$(printf '%s' "$dep" | sed -E 's/\.ko\.(gz|xz|zst)/.ko/g')
+    printf '%s:%s\n' "${path%.ko*}.ko" "$dep" >>"$out/modules.dep"
+    printf '%s\n' "${path%.ko*}.ko"
+  done <"$src/modules.dep"
+}
+
+uncompress_module() {
+  case $1 in
+    *.ko) cp "$1" "$2" ;;
+    *.ko.xz) xz -dc "$1" >"$2" ;;
+    *.ko.gz) gzip -dc "$1" >"$2" ;;
+    *.ko.zst) zstd -qdc "$1" >"$2" ;;
+    *) die "unknown module format: $1" ;;
+  esac
+}
+
+# Writes a gzip'd newc cpio of the directory $1 to $2, owned by root, in a stable order.
+make_cpio() {
+  local root=$1 out=$2
+  (cd "$root" && find . -mindepth 1 -print0 | LC_ALL=C sort -z |
+    cpio --null --create --format=newc --owner=0:0 --reproducible --quiet) |
+    gzip -9n >"$out.tmp"
+  mv "$out.tmp" "$out"
+}
+
+# Extracts the uncompressed ELF kernel from a bzImage ($1) into $2: finds each
+# compressed-stream signature in the file and keeps the first that decompresses to an
+# ELF. Booting the ELF directly (PVH) saves the in-guest decompression, about 2 s of TCG.
+extract_vmlinux() {
+  local in=$1 out=$2 fmt magic tool off
+  for fmt in "xz:\xfd7zXZ\x00:xz -dcq" "gzip:\x1f\x8b\x08:gzip -dcq" \
+    "zstd:\x28\xb5\x2f\xfd:zstd -dcq" "lzma:\x5d\x00\x00\x00:xz -F lzma -dcq"; do
+    IFS=: read -r _ magic tool <<<"$fmt"
+    command -v "${tool%% *}" >/dev/null || continue
+    for off in $(LC_ALL=C grep -aboP "$magic" "$in" | cut -d: -f1); do
+      tail -c +$((off + 1)) "$in" | $tool >"$out.tmp" 2>/dev/null || true
+      if [[ $(head -c 4 "$out.tmp" | od -An -tx1 | tr -d ' ') == 7f454c46 ]]; then
+        mv "$out.tmp" "$out"
+        return 0
+      fi
+    done
+  done
+  rm -f "$out.tmp"
+  return 1
+}
+
+human_size() { numfmt --to=iec --suffix=B "$(stat -c %s "$1")"; }
