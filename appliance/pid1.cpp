@@ -168,6 +168,11 @@ void announce_ready() {
   std::fprintf(stderr, "vigil ready in %.2f s (uptime)\n", uptime_seconds());
 }
 
+void exit_now(int status) {
+  if (active()) poweroff(Status::error("exit with status " + std::to_string(status)));
+  std::_Exit(status);
+}
+
 void main(int argc, char** argv, RunFn run) {
   install_signal_handlers();
   std::atexit(on_exit_call);

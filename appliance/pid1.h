@@ -6,8 +6,9 @@
 //     if (vigil::appliance::pid1::active()) vigil::appliance::pid1::main(argc, argv, run);
 //     return run(argc, argv);
 //   }
-// and calls pid1::announce_ready() once every listener is up. Nothing else changes: the
-// boot parameters reach the usual start-up path as command-line flags.
+// calls pid1::announce_ready() once every listener is up, and pid1::exit_now() instead of
+// std::_Exit(). Nothing else changes: the boot parameters reach the usual start-up path as
+// command-line flags.
 #pragma once
 
 #include <string>
@@ -37,6 +38,10 @@ using RunFn = int (*)(int argc, char** argv);
 // Prints "vigil ready in 1.83 s (uptime)" on the console. Call once every listener is up.
 // Does nothing unless in PID 1 mode, so main.cpp calls it unconditionally.
 void announce_ready();
+
+// Ends the process at once with `status`: std::_Exit normally; in PID 1 mode, which must
+// never exit (the kernel would panic), the power-off path instead.
+[[noreturn]] void exit_now(int status);
 
 // True once SIGTERM arrived while in PID 1 mode. main.cpp's own signal handling replaces
 // the handler once its loop runs; this only covers the boot steps before that.
