@@ -17,8 +17,25 @@ struct Word {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-// Splits like the kernel's next_arg(): spaces inside double quotes do not split, and the
-// quote characters themselves are dropped.
+// Drops the quotes the kernel's next_arg() drops: a quote opening the word, or opening the
+// value (just after the first '='), together with a quote ending the word. Inner quotes
+// stay, so a TOML value keeps its strings: vigil.set=a="x y" => a="x y".
+std::string strip_quotes(std::string_view raw) {
+  bool quoted = !raw.empty() && raw.front() == '"';
+  if (quoted) raw.remove_prefix(1);
+  size_t eq = raw.find('=');
+  bool ends_with_quote = !raw.empty() && raw.back() == '"';
+  if (eq != std::string_view::npos && eq + 1 < raw.size() && raw[eq + 1] == '"') {
+    std::string out(raw.substr(0, eq + 1));
+    std::string_view value = raw.substr(eq + 2);
+    if (ends_with_quote && !value.empty()) value.remove_suffix(1);
+    return out + std::string(value);
+  }
+  if (quoted && ends_with_quote) raw.remove_suffix(1);
+  return std::string(raw);
+}
+
+// Splits like the kernel's next_arg(): a space inside double quotes does not end a word.
 std::vector<Word> split_words(std::string_view text) {
   std::vector<Word> words;
   size_t i = 0;
@@ -27,18 +44,12 @@ std::vector<Word> split_words(std::string_view text) {
       ++i;
       continue;
     }
-    Word w;
-    w.column = i + 1;
+    size_t begin = i;
     bool in_quote = false;
     for (; i < text.size() && (in_quote || !is_space(text[i])); ++i) {
-      if (text[i] == '"') {
-        in_quote = !in_quote;
-      } else {
-        w.text += text[i];
-      }
+      if (text[i] == '"') in_quote = !in_quote;
     }
-    w.unterminated_quote = in_quote;
-    words.push_back(std::move(w));
+    words.push_back({strip_quotes(text.substr(begin, i - begin)), begin + 1, in_quote});
   }
   return words;
 }

@@ -41,8 +41,10 @@ struct BootParams {
 inline constexpr size_t kMaxCmdlineBytes = 4096;
 
 // Parses the text of /proc/cmdline. Words are separated by spaces, tabs or newlines;
-// double quotes group spaces into one word and are removed, as the kernel does:
-//   vigil.set="logging.levels=*:info" => sets = {"logging.levels=*:info"}.
+// double quotes group spaces into one word. As the kernel does, a quote opening the word
+// or its value and the matching quote at the end are removed, and inner quotes are kept:
+//   vigil.set="logging.levels=*:info" => sets = {"logging.levels=*:info"}
+//   vigil.set=outputs=[{kind="stdout"}] => sets = {"outputs=[{kind=\"stdout\"}]"}
 // Errors name the place and the word and say what was expected:
 //   "/proc/cmdline:1:18: vigil.ipv4=10.0.2.300/24: '10.0.2.300' is not an IPv4 address
 //    (expected A.B.C.D/PREFIX, e.g. 10.0.2.15/24)".

@@ -22,6 +22,9 @@
 namespace vigil::appliance::pid1 {
 namespace {
 
+// The kernel's host name is "(none)" until init sets one; points are tagged with it.
+constexpr const char* kDefaultHostname = "vigil";
+
 // The image's config file, used when present and vigil.config is not given.
 constexpr const char* kDefaultConfig = "/etc/vigil.toml";
 
@@ -178,6 +181,7 @@ void main(int argc, char** argv, RunFn run) {
   std::atexit(on_exit_call);
   std::set_terminate(on_terminate);
   if (Status st = mount_filesystems(); !st.ok()) poweroff(st);
+  sethostname(kDefaultHostname, std::strlen(kDefaultHostname));
   auto params = read_boot_params();
   if (!params.ok()) poweroff(params.status());
   auto modules = load_modules();

@@ -26,7 +26,8 @@ bool active();
 using RunFn = int (*)(int argc, char** argv);
 
 // Runs vigil as init and never returns. In order: installs the SIGCHLD reaper and the
-// SIGTERM handler; mounts /proc, /sys, /dev (devtmpfs) and /tmp; reads /proc/cmdline
+// SIGTERM handler; mounts /proc, /sys, /dev (devtmpfs) and /tmp; sets the host name
+// "vigil" (`hostname` in the config overrides it for points); reads /proc/cmdline
 // (cmdline.h); loads the image's kernel modules; brings up lo and the NIC, sets its
 // address and default route; waits for carrier; then calls `run` with argv followed by
 // "--config PATH" (vigil.config, or /etc/vigil.toml when the image has it) and one

@@ -29,12 +29,21 @@ TEST_CASE("repeated vigil.set words are kept in order, for the --set path") {
   CHECK(p->sets[1] == "control.listen=0.0.0.0:2323");
 }
 
-TEST_CASE("double quotes keep spaces in one word and are removed") {
+TEST_CASE("quotes around a word or a value keep spaces in one word and are removed") {
   auto p = parse_cmdline(R"(a=1 vigil.set="hostname=my box" "vigil.set=logging.levels=*:info")");
   REQUIRE(p.ok());
   REQUIRE(p->sets.size() == 2);
   CHECK(p->sets[0] == "hostname=my box");
   CHECK(p->sets[1] == "logging.levels=*:info");
+}
+
+TEST_CASE("inner quotes are kept, so TOML strings reach the --set path intact") {
+  auto p = parse_cmdline(R"(vigil.set=outputs=[{kind="influx-tcp",url="tcp://10.0.2.2:8094"}] )"
+                         R"(vigil.set=hostname="my box")");
+  REQUIRE(p.ok());
+  REQUIRE(p->sets.size() == 2);
+  CHECK(p->sets[0] == R"(outputs=[{kind="influx-tcp",url="tcp://10.0.2.2:8094"}])");
+  CHECK(p->sets[1] == R"(hostname="my box")");
 }
 
 TEST_CASE("words of the kernel and of other programs are ignored") {
