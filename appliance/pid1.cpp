@@ -162,7 +162,12 @@ std::vector<char*> build_args(int argc, char** argv, const BootParams& p) {
 
 }  // namespace
 
-bool active() { return getpid() == 1; }
+bool active() {
+  // A container runtime also starts its entry point as PID 1, but with /proc mounted and
+  // the network set up: that is not a boot, and the mounts and the power-off would be wrong.
+  static const bool booting = getpid() == 1 && access("/proc/self", F_OK) != 0;
+  return booting;
+}
 
 bool terminate_requested() { return g_terminate != 0; }
 

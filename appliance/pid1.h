@@ -17,7 +17,9 @@
 
 namespace vigil::appliance::pid1 {
 
-// True iff this process is PID 1.
+// True iff this process is PID 1 started by the kernel: PID 1 with no /proc mounted yet.
+// A container's entry point is PID 1 too, but finds /proc mounted, and runs as usual.
+// Decided at the first call, which must come before main() mounts anything.
 bool active();
 
 // The normal start-up path: parses flags, starts the Monitor, runs the loop until
