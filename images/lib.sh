@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared steps of the image builders. Source it from a script that has `set -euo pipefail`.
 #
 # Paths: VIGIL_ROOT is the source tree, VIGIL_BUILD the meson build directory (default

@@ -35,14 +35,18 @@ expect_poweroff() {
 
 expect_poweroff bad-ipv4 \
   "vigil: /proc/cmdline:1:" --ipv4 10.0.2.300/24
-grep -qF "vigil.ipv4=10.0.2.300/24: '10.0.2.300' is not an IPv4 address" "$T_WORK/bad-ipv4.log" &&
-  pass "bad-ipv4: the error names the word and the bad address" ||
+if grep -qF "vigil.ipv4=10.0.2.300/24: '10.0.2.300' is not an IPv4 address" "$T_WORK/bad-ipv4.log"; then
+  pass "bad-ipv4: the error names the word and the bad address"
+else
   fail "bad-ipv4: the error does not name the word and the bad address"
+fi
 
 expect_poweroff bad-set \
   "vigil: bad config: --set interval=10: interval: expected" -- vigil.set=interval=10
-grep -q '^vigil: exited with status 2' "$T_WORK/bad-set.log" &&
-  pass "bad-set: the exit status is reported before the power-off" ||
+if grep -q '^vigil: exited with status 2' "$T_WORK/bad-set.log"; then
+  pass "bad-set: the exit status is reported before the power-off"
+else
   fail "bad-set: no 'vigil: exited with status 2' line"
+fi
 
 finish

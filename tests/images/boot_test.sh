@@ -41,8 +41,7 @@ output="outputs=[{kind=\"influx-tcp\",url=\"tcp://10.0.2.2:$vm_sink_port\"}]"
 qemu_pid=$!
 T_PIDS+=("$qemu_pid")
 
-probe_features "$vigil" >"$T_WORK/probe.env"
-source <(tr ' ' '\n' <"$T_WORK/probe.env")
+eval "$(probe_features "$vigil")"
 
 if ! wait_for_match "$console" '^vigil ready' 40; then
   fail "no 'vigil ready' on the console within 40 s"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers of the image tests; source from a bash script with `set -euo pipefail`.
 # Every check prints one line, "PASS: ...", "FAIL: ..." or "SKIP: <reason>", and finish()
 # ends the script: 1 when a check failed, 77 (meson's "skipped") when none ran, else 0.

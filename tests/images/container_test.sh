@@ -68,8 +68,11 @@ fi
 
 if ((HAVE_CONTROL)); then
   reply=$(control 10.89.77.2 2323 l)
-  [[ $reply == "ok: *:info" ]] && pass "'l' on 10.89.77.2:2323 answers 'ok: *:info'" ||
+  if [[ $reply == "ok: *:info" ]]; then
+    pass "'l' on 10.89.77.2:2323 answers 'ok: *:info'"
+  else
     fail "'l' on 10.89.77.2:2323 answered '$reply'"
+  fi
 else
   skip "control port: this build of vigil does not serve it (no answer on the host either)"
 fi
