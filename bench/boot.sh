@@ -30,8 +30,10 @@ trap 'rm -rf "$work"' EXIT
 
 # Boots once; prints the milliseconds from qemu's start to the ready line, or "fail".
 # Reads the console as it comes (no polling), so the time is that of the line itself.
+# Also appends qemu's CPU time (user + system) at that moment to $work/cpu: on a loaded
+# host the wall time mostly measures the other processes, the CPU time much less so.
 boot_once() {
-  local kernel=$1 mb=$2 accel=$3 t0 line ms=fail
+  local kernel=$1 mb=$2 accel=$3 t0 line ms=fail stat
   t0=$(date +%s%N)
   coproc QEMU {
     QEMU_ACCEL=$accel QEMU_MEM=$mb exec "$VIGIL_ROOT/images/run-qemu" --kernel "$kernel" \
@@ -41,6 +43,8 @@ boot_once() {
   while IFS= read -r -t 30 line <&"${QEMU[0]}"; do
     if [[ $line == "vigil ready"* ]]; then
       ms=$((($(date +%s%N) - t0) / 1000000))
+      read -r -a stat <"/proc/$pid/stat"
+      echo $(((stat[13] + stat[14]) * 1000 / $(getconf CLK_TCK))) >>"$work/cpu"
       break
     fi
   done
@@ -51,15 +55,18 @@ boot_once() {
 
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-# Prints "median min max" in ms of $runs boots, or "fail" if one failed.
+# Prints "median min max cpu_median" in ms of $runs boots, or "fail" if one failed.
 measure() {
   local kernel=$1 accel=$2 ms all=()
+  : >"$work/cpu"
   for ((i = 0; i < runs; i++)); do
     ms=$(boot_once "$kernel" 128 "$accel")
     [[ $ms == fail ]] && { echo fail; return; }
     all+=("$ms")
   done
-  echo "$(median "${all[@]}") $(printf '%s\n' "${all[@]}" | sort -n | head -1) $(printf '%s\n' "${all[@]}" | sort -n | tail -1)"
+  # shellcheck disable=SC2046
+  echo "$(median "${all[@]}") $(printf '%s\n' "${all[@]}" | sort -n | head -1)" \
+    "$(printf '%s\n' "${all[@]}" | sort -n | tail -1) $(median $(cat "$work/cpu"))"
 }
 
 report() {
@@ -67,16 +74,21 @@ report() {
   if [[ $result == fail ]]; then
     echo "$label: FAILED (no 'vigil ready' within 30 s)"
   else
-    read -r med lo hi <<<"$result"
-    printf '%s: median %d.%03d s (min %d.%03d, max %d.%03d, %d boots)\n' "$label" \
-      $((med / 1000)) $((med % 1000)) $((lo / 1000)) $((lo % 1000)) $((hi / 1000)) \
-      $((hi % 1000)) "$runs"
+    read -r med lo hi cpu <<<"$result"
+    printf '%s: median %d.%03d s (min %d.%03d, max %d.%03d, %d boots); qemu CPU time %d.%03d s\n' \
+      "$label" $((med / 1000)) $((med % 1000)) $((lo / 1000)) $((lo % 1000)) \
+      $((hi / 1000)) $((hi % 1000)) "$runs" $((cpu / 1000)) $((cpu % 1000))
   fi
 }
 
+# RATIO lines for the wall-time medians and the CPU-time medians of two measures.
 ratio() {
   [[ $2 == fail || $3 == fail ]] && { echo "RATIO $1: n/a"; return; }
-  awk -v a="${2%% *}" -v b="${3%% *}" -v l="$1" 'BEGIN {printf "RATIO %s: %.2f\n", l, a / b}'
+  local a b
+  read -r -a a <<<"$2"
+  read -r -a b <<<"$3"
+  awk -v a="${a[0]}" -v b="${b[0]}" -v ca="${a[3]}" -v cb="${b[3]}" -v l="$1" \
+    'BEGIN {printf "RATIO %s: %.2f wall, %.2f qemu CPU\n", l, a / b, ca / cb}'
 }
 
 echo "host: $(nproc) cpus, load average $(cut -d' ' -f1-3 /proc/loadavg)"
