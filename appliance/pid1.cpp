@@ -28,6 +28,8 @@ constexpr const char* kDefaultHostname = "vigil";
 // The image's config file, used when present and vigil.config is not given.
 constexpr const char* kDefaultConfig = "/etc/vigil.toml";
 
+// Set by SIGTERM during the boot steps; main.cpp's own handler takes over once its loop
+// runs.
 volatile sig_atomic_t g_terminate = 0;
 // The NIC taken down before power-off; 0 until it is up. Written before `run` starts.
 Link g_nic;
@@ -50,7 +52,7 @@ void on_fatal_signal(int sig) {
   (void)sig;
   sync();
   reboot(RB_POWER_OFF);
-  _exit(1);
+  for (;;) pause();  // Exiting would panic the kernel.
 }
 
 void install_signal_handlers() {
@@ -169,8 +171,6 @@ bool active() {
   return booting;
 }
 
-bool terminate_requested() { return g_terminate != 0; }
-
 void announce_ready() {
   if (!active()) return;
   std::fprintf(stderr, "vigil ready in %.2f s (uptime)\n", uptime_seconds());
@@ -195,6 +195,7 @@ void main(int argc, char** argv, RunFn run) {
     poweroff(
         Status::error(st.message() + " (" + std::to_string(*modules) + " kernel modules loaded)"));
   }
+  if (g_terminate) poweroff(Status::error("SIGTERM during boot"));
   std::vector<char*> args = build_args(argc, argv, *params);
   int status = run(static_cast<int>(args.size()) - 1, args.data());
   if (status != 0) poweroff(Status::error("exited with status " + std::to_string(status)));

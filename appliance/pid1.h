@@ -46,10 +46,6 @@ void announce_ready();
 // never exit (the kernel would panic), the power-off path instead.
 [[noreturn]] void exit_now(int status);
 
-// True once SIGTERM arrived while in PID 1 mode. main.cpp's own signal handling replaces
-// the handler once its loop runs; this only covers the boot steps before that.
-bool terminate_requested();
-
 // Pieces of main(), one file each.
 // Mounts the pseudo file systems; EBUSY (mounted already) is not an error.
 Status mount_filesystems();
