@@ -1,0 +1,71 @@
+// A memtrace client that never reads: the server drops samples instead of growing its queue
+// or slowing the allocating threads.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "workload_process.h"
+
+namespace {
+
+// Allocation rate (ops/s) of each stats interval that starts at or after `from` and ends at
+// or before `to`.
+std::vector<double> rates(const std::vector<WorkloadStats>& s, Clock::time_point from,
+                          Clock::time_point to) {
+  std::vector<double> out;
+  for (size_t i = 1; i < s.size(); ++i) {
+    if (s[i - 1].at < from || s[i].at > to) continue;
+    double secs = std::chrono::duration<double>(s[i].at - s[i - 1].at).count();
+    if (secs > 0) out.push_back(static_cast<double>(s[i].ops - s[i - 1].ops) / secs);
+  }
+  return out;
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+
+TEST_CASE("a client that never reads makes drops go up, and allocation stays within 2x") {
+  // No sleeps: the workers allocate as fast as they can, at the default rate, 1e-4. The
+  // client's small receive buffer and a 64 KiB queue bound make the backlog quick to reach.
+  WorkloadProcess w(
+      {"--sleep-us", "0", "--batch", "1000", "--set", "memtrace.max_queue_bytes=65536"});
+  REQUIRE(w.started());
+  usleep(1500000);
+  Clock::time_point connect_at = Clock::now();
+  int fd = connect_local(w.port(), 4096);
+  REQUIRE(fd >= 0);
+  uint64_t dropped = 0;
+  Clock::time_point drops_at{};
+  for (int i = 0; i < 100 && dropped == 0; ++i) {
+    usleep(100000);
+    auto s = w.stats();
+    if (!s.empty()) dropped = s.back().dropped;
+    if (dropped != 0) drops_at = Clock::now();
+  }
+  REQUIRE_MESSAGE(dropped > 0, "no drops within 10 s");
+  usleep(1500000);
+  auto s = w.stats();
+  CHECK(s.back().dropped > dropped);  // still dropping, still running
+  Clock::time_point traced_end = Clock::now();
+  close(fd);
+  usleep(1500000);
+  auto after = w.stats();
+  CHECK(after.back().ops > s.back().ops);  // tracing stopped, the workload carries on
+  // The machine is shared and noisy: the untraced reference is the lower of the medians
+  // before and after tracing, so a load change during the test does not fail it.
+  double before = median(rates(after, Clock::time_point{}, connect_at));
+  double again = median(rates(after, traced_end + std::chrono::milliseconds(300), Clock::now()));
+  double untraced = std::min(before, again);
+  double traced = median(rates(after, drops_at, traced_end));
+  MESSAGE("ops/s untraced before=" << before << " after=" << again << " traced (backlogged client)="
+                                   << traced << " slowdown=" << untraced / traced << "x");
+  CHECK(traced * 2 >= untraced);
+  CHECK(w.stop() == 0);
+}
