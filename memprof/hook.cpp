@@ -1,4 +1,5 @@
-// The allocator entry points and the sampling slow path. The rules of the allocator context
+// The sampling slow path and the hook's control functions; the entry points are in
+// hook_api.cpp. The rules of the allocator context
 // are in hook.h; every function below obeys them.
 #include "memprof/hook.h"
 
@@ -15,13 +16,9 @@
 #include <atomic>
 #include <new>
 
+#include "memprof/hook_internal.h"
 #include "memprof/ring.h"
 #include "memprof/sampler.h"
-
-// Every function whose frames must not appear in a backtrace lives in this section, so a
-// frame is stripped with a range check against the linker's __start_/__stop_ symbols.
-#define VIGIL_HOOK_FN __attribute__((section("vigil_hook_text"), noinline))
-#define VIGIL_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 extern "C" {
 extern const char __start_vigil_hook_text[];
@@ -44,7 +41,6 @@ Ring<SampleRecord, kRingRecords> g_ring;
 
 // g_tracing is the only thing the fast path reads. g_session is published with release
 // before g_tracing is set, so a thread that sees tracing also sees the session's rate/seed.
-std::atomic<bool> g_tracing{false};
 std::atomic<uint32_t> g_session{0};
 std::atomic<double> g_rate{1e-4};
 std::atomic<uint64_t> g_seed{0};
@@ -98,6 +94,11 @@ uint32_t take_samples(ThreadState& t, size_t n) {
 }
 
 VIGIL_HOOK_FN void record_alloc(void* p, size_t n, uint32_t nsamples) {
+  // Unwinding costs about a microsecond; when the loop is behind, drop before paying it.
+  if (g_ring.looks_full()) {
+    g_ring.count_drop();
+    return;
+  }
   void* frames[kMaxFrames + kInnerScan];
   int got = unw_backtrace(frames, kMaxFrames + kInnerScan);
   int skip = 0;
@@ -160,6 +161,12 @@ VIGIL_HOOK_FN void* sampled_alloc(ThreadState& t, size_t n, size_t align, bool z
   return zero ? mi_zalloc_aligned(n, align) : mi_malloc_aligned(n, align);
 }
 
+}  // namespace
+
+namespace detail {
+
+std::atomic<bool> g_tracing{false};
+
 // The tracing path of every allocating entry point.
 VIGIL_HOOK_FN void* traced_alloc(size_t n, size_t align, bool zero) {
   ThreadState& t = tl;
@@ -202,7 +209,9 @@ VIGIL_HOOK_FN void* traced_realloc(void* p, size_t n) {
   return q;
 }
 
-bool tracing() { return VIGIL_UNLIKELY(g_tracing.load(std::memory_order_relaxed)); }
+}  // namespace detail
+
+namespace {
 
 bool reserve_arena() {
   if (g_arena_end.load(std::memory_order_relaxed) != 0) return true;
@@ -229,13 +238,13 @@ uint32_t hook_start(double rate, uint64_t seed) {
   g_seed.store(seed, std::memory_order_relaxed);
   uint32_t session = g_session.load(std::memory_order_relaxed) + 1;
   g_session.store(session, std::memory_order_release);
-  g_tracing.store(true, std::memory_order_release);
+  detail::g_tracing.store(true, std::memory_order_release);
   return session;
 }
 
-void hook_stop() { g_tracing.store(false, std::memory_order_relaxed); }
+void hook_stop() { detail::g_tracing.store(false, std::memory_order_relaxed); }
 
-bool hook_tracing() { return g_tracing.load(std::memory_order_relaxed); }
+bool hook_tracing() { return detail::g_tracing.load(std::memory_order_relaxed); }
 
 bool hook_pop(SampleRecord* out) { return g_ring.pop(out); }
 
@@ -249,155 +258,3 @@ HookStats hook_stats() {
 }
 
 }  // namespace vigil::memprof
-
-// The C allocator API. Each entry point is the mi_* call when tracing is off.
-using vigil::memprof::traced_alloc;
-using vigil::memprof::traced_free;
-using vigil::memprof::traced_realloc;
-using vigil::memprof::tracing;
-
-namespace {
-
-bool valid_alignment(size_t align) { return align != 0 && (align & (align - 1)) == 0; }
-
-size_t page_size() { return static_cast<size_t>(sysconf(_SC_PAGESIZE)); }
-
-}  // namespace
-
-extern "C" {
-
-VIGIL_HOOK_FN void* malloc(size_t n) noexcept {
-  if (!tracing()) return mi_malloc(n);
-  return traced_alloc(n, 0, false);
-}
-
-VIGIL_HOOK_FN void free(void* p) noexcept {
-  if (!tracing()) return mi_free(p);
-  traced_free(p);
-}
-
-VIGIL_HOOK_FN void* calloc(size_t count, size_t size) noexcept {
-  if (!tracing()) return mi_calloc(count, size);
-  size_t n;
-  if (__builtin_mul_overflow(count, size, &n)) {
-    errno = ENOMEM;
-    return nullptr;
-  }
-  return traced_alloc(n, 0, true);
-}
-
-VIGIL_HOOK_FN void* realloc(void* p, size_t n) noexcept {
-  if (!tracing()) return mi_realloc(p, n);
-  return traced_realloc(p, n);
-}
-
-VIGIL_HOOK_FN void* reallocarray(void* p, size_t count, size_t size) noexcept {
-  size_t n;
-  if (__builtin_mul_overflow(count, size, &n)) {
-    errno = ENOMEM;
-    return nullptr;
-  }
-  return realloc(p, n);
-}
-
-VIGIL_HOOK_FN int posix_memalign(void** out, size_t align, size_t n) noexcept {
-  if (!tracing() || !valid_alignment(align) || align % sizeof(void*) != 0) {
-    return mi_posix_memalign(out, align, n);
-  }
-  void* p = traced_alloc(n, align, false);
-  if (p == nullptr) return ENOMEM;
-  *out = p;
-  return 0;
-}
-
-VIGIL_HOOK_FN void* aligned_alloc(size_t align, size_t n) noexcept {
-  if (!tracing() || !valid_alignment(align)) return mi_aligned_alloc(align, n);
-  return traced_alloc(n, align, false);
-}
-
-VIGIL_HOOK_FN void* memalign(size_t align, size_t n) noexcept {
-  if (!tracing() || !valid_alignment(align)) return mi_memalign(align, n);
-  return traced_alloc(n, align, false);
-}
-
-VIGIL_HOOK_FN void* valloc(size_t n) noexcept {
-  if (!tracing()) return mi_valloc(n);
-  return traced_alloc(n, page_size(), false);
-}
-
-VIGIL_HOOK_FN void* pvalloc(size_t n) noexcept {
-  if (!tracing()) return mi_pvalloc(n);
-  size_t page = page_size();
-  size_t rounded = (n + page - 1) / page * page;
-  return traced_alloc(rounded == 0 ? page : rounded, page, false);
-}
-
-VIGIL_HOOK_FN size_t malloc_usable_size(void* p) noexcept { return mi_usable_size(p); }
-
-}  // extern "C"
-
-// The C++ allocator API. operator new falls back to mi_new (which runs the new_handler and
-// throws std::bad_alloc) only when memory is exhausted, after the hook has let go of
-// everything.
-namespace {
-
-VIGIL_HOOK_FN void* new_impl(size_t n) {
-  if (!tracing()) return mi_new(n);
-  void* p = traced_alloc(n, 0, false);
-  return p != nullptr ? p : mi_new(n);
-}
-
-VIGIL_HOOK_FN void* new_aligned_impl(size_t n, std::align_val_t al) {
-  auto align = static_cast<size_t>(al);
-  if (!tracing()) return mi_new_aligned(n, align);
-  void* p = traced_alloc(n, align, false);
-  return p != nullptr ? p : mi_new_aligned(n, align);
-}
-
-VIGIL_HOOK_FN void* new_nothrow_impl(size_t n, size_t align) noexcept {
-  if (!tracing()) return align == 0 ? mi_new_nothrow(n) : mi_new_aligned_nothrow(n, align);
-  return traced_alloc(n, align, false);
-}
-
-VIGIL_HOOK_FN void delete_impl(void* p) noexcept {
-  if (!tracing()) return mi_free(p);
-  traced_free(p);
-}
-
-}  // namespace
-
-VIGIL_HOOK_FN void* operator new(size_t n) { return new_impl(n); }
-VIGIL_HOOK_FN void* operator new[](size_t n) { return new_impl(n); }
-VIGIL_HOOK_FN void* operator new(size_t n, const std::nothrow_t&) noexcept {
-  return new_nothrow_impl(n, 0);
-}
-VIGIL_HOOK_FN void* operator new[](size_t n, const std::nothrow_t&) noexcept {
-  return new_nothrow_impl(n, 0);
-}
-VIGIL_HOOK_FN void* operator new(size_t n, std::align_val_t al) { return new_aligned_impl(n, al); }
-VIGIL_HOOK_FN void* operator new[](size_t n, std::align_val_t al) {
-  return new_aligned_impl(n, al);
-}
-VIGIL_HOOK_FN void* operator new(size_t n, std::align_val_t al, const std::nothrow_t&) noexcept {
-  return new_nothrow_impl(n, static_cast<size_t>(al));
-}
-VIGIL_HOOK_FN void* operator new[](size_t n, std::align_val_t al, const std::nothrow_t&) noexcept {
-  return new_nothrow_impl(n, static_cast<size_t>(al));
-}
-
-VIGIL_HOOK_FN void operator delete(void* p) noexcept { delete_impl(p); }
-VIGIL_HOOK_FN void operator delete[](void* p) noexcept { delete_impl(p); }
-VIGIL_HOOK_FN void operator delete(void* p, size_t) noexcept { delete_impl(p); }
-VIGIL_HOOK_FN void operator delete[](void* p, size_t) noexcept { delete_impl(p); }
-VIGIL_HOOK_FN void operator delete(void* p, std::align_val_t) noexcept { delete_impl(p); }
-VIGIL_HOOK_FN void operator delete[](void* p, std::align_val_t) noexcept { delete_impl(p); }
-VIGIL_HOOK_FN void operator delete(void* p, size_t, std::align_val_t) noexcept { delete_impl(p); }
-VIGIL_HOOK_FN void operator delete[](void* p, size_t, std::align_val_t) noexcept { delete_impl(p); }
-VIGIL_HOOK_FN void operator delete(void* p, const std::nothrow_t&) noexcept { delete_impl(p); }
-VIGIL_HOOK_FN void operator delete[](void* p, const std::nothrow_t&) noexcept { delete_impl(p); }
-VIGIL_HOOK_FN void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept {
-  delete_impl(p);
-}
-VIGIL_HOOK_FN void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept {
-  delete_impl(p);
-}

@@ -76,6 +76,13 @@ class Ring {
     }
   }
 
+  // True when the ring looks full right now (a racy hint, for skipping work that would be
+  // dropped anyway). A producer that acts on it calls count_drop().
+  bool looks_full() const {
+    return tail_.load(std::memory_order_relaxed) - head_.load(std::memory_order_relaxed) >= N;
+  }
+  void count_drop() { dropped_.fetch_add(1, std::memory_order_relaxed); }
+
   // Pushes refused because the ring was full, since construction.
   uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
 

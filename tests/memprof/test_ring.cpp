@@ -36,6 +36,17 @@ TEST_CASE("a full ring refuses the push and counts a drop") {
   CHECK(ring.dropped() == 1);
 }
 
+TEST_CASE("a full ring looks full until a record is popped") {
+  Ring<int, 2> ring;
+  CHECK_FALSE(ring.looks_full());
+  ring.push([](int& v) { v = 1; });
+  ring.push([](int& v) { v = 2; });
+  CHECK(ring.looks_full());
+  int v = 0;
+  ring.pop(&v);
+  CHECK_FALSE(ring.looks_full());
+}
+
 TEST_CASE("an empty ring pops nothing") {
   Ring<int, 8> ring;
   int v = 0;
