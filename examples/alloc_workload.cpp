@@ -9,7 +9,7 @@
 // leak_some() call, then sleeps `sleep-us`. alloc_small allocates 64 bytes and alloc_big 192
 // (3x the bytes), each freeing the block it allocated 256 calls earlier; leak_some
 // allocates 48 bytes and never frees them. Every 250 ms the main thread prints
-//   stats ops=<alloc_small+alloc_big calls> samples=<N> dropped=<N>
+//   stats ops=<alloc_small+alloc_big calls> samples=<N> dropped=<N> backlog_dropped=<N>
 // on stdout. It runs until SIGTERM or SIGINT, then stops vigil and exits 0.
 #include <signal.h>
 #include <stdio.h>
@@ -89,9 +89,10 @@ struct App {
 
 void print_stats(uv_timer_t*) noexcept {
   vigil::memprof::TraceCounters c = vigil::memprof::trace_counters();
-  printf("stats ops=%llu samples=%llu dropped=%llu\n",
+  printf("stats ops=%llu samples=%llu dropped=%llu backlog_dropped=%llu\n",
          static_cast<unsigned long long>(g_ops.load()), static_cast<unsigned long long>(c.samples),
-         static_cast<unsigned long long>(c.dropped));
+         static_cast<unsigned long long>(c.dropped),
+         static_cast<unsigned long long>(c.dropped_backlog));
   fflush(stdout);
 }
 

@@ -1,10 +1,6 @@
-// Command-line parsing of alloc_workload: vigil's --config/--set plus the workload's own
-// knobs. Thread: any (pure).
-//
-// Until appliance/config.h (the real loader) is merged, --set accepts the few keys the
-// workload needs: memtrace.listen, memtrace.sampling_rate, memtrace.seed,
-// memtrace.max_queue_bytes, memtrace.allow (comma-separated CIDRs), control.listen and
-// logging.level; --config is refused with a clear error.
+// Command-line parsing of alloc_workload: vigil's --config FILE and --set KEY=VALUE (through
+// appliance/config.h, so every vigil option works), plus the workload's own knobs.
+// Thread: any (pure, apart from reading the config file).
 #pragma once
 
 #include <string>
@@ -20,7 +16,6 @@ struct WorkloadArgs {
   int sleep_us = 1000;  // 0: never sleep
 };
 
-// "--set memtrace.seed=7" => args->config.memtrace.seed == 7.
-// An unknown flag or key, or a bad value, is an error naming it; nothing is half applied
-// that matters, since the program exits on error.
+// "--set memtrace.seed=7 --threads 1" => config.memtrace.seed == 7, threads == 1.
+// An unknown flag, a bad value or a bad config is an error naming it.
 vigil::Status parse_workload_args(int argc, char** argv, WorkloadArgs* args);

@@ -58,7 +58,9 @@ TraceCounters trace_counters() {
   c.refused = g_refused.load(std::memory_order_relaxed);
   c.samples = g_samples.load(std::memory_order_relaxed);
   c.collects = g_collects.load(std::memory_order_relaxed);
-  c.dropped = g_queue_dropped.load(std::memory_order_relaxed) + h.ring_drops;
+  c.dropped_ring = h.ring_drops;
+  c.dropped_backlog = g_queue_dropped.load(std::memory_order_relaxed);
+  c.dropped = c.dropped_ring + c.dropped_backlog;
   c.untracked = h.untracked;
   c.bytes_queued = g_bytes.load(std::memory_order_relaxed);
   return c;

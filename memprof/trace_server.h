@@ -30,13 +30,15 @@ namespace vigil::memprof {
 
 // Process-wide totals since start, for the self/pipeline metrics source.
 struct TraceCounters {
-  uint64_t sessions = 0;      // clients that got a trace
-  uint64_t refused = 0;       // clients closed at once (busy or not allowed)
-  uint64_t samples = 0;       // alloc events written
-  uint64_t collects = 0;      // collect events written
-  uint64_t dropped = 0;       // samples dropped: ring full + client backlogged
-  uint64_t untracked = 0;     // sampled blocks outside the arena (never collected)
-  uint64_t bytes_queued = 0;  // trace bytes handed to the socket
+  uint64_t sessions = 0;         // clients that got a trace
+  uint64_t refused = 0;          // clients closed at once (busy or not allowed)
+  uint64_t samples = 0;          // alloc events written
+  uint64_t collects = 0;         // collect events written
+  uint64_t dropped = 0;          // samples dropped: dropped_ring + dropped_backlog
+  uint64_t dropped_ring = 0;     // the hook's ring was full (the loop was behind)
+  uint64_t dropped_backlog = 0;  // the client's write queue was over max_queue_bytes
+  uint64_t untracked = 0;        // sampled blocks outside the arena (never collected)
+  uint64_t bytes_queued = 0;     // trace bytes handed to the socket
 };
 TraceCounters trace_counters();
 

@@ -14,12 +14,14 @@
 
 using Clock = std::chrono::steady_clock;
 
-// One "stats ops=N samples=N dropped=N" line of the workload, with when it was read.
+// One "stats ops=N samples=N dropped=N backlog_dropped=N" line of the workload, with when it was
+// read.
 struct WorkloadStats {
   Clock::time_point at;
   uint64_t ops = 0;
   uint64_t samples = 0;
-  uint64_t dropped = 0;
+  uint64_t dropped = 0;          // all dropped samples
+  uint64_t backlog_dropped = 0;  // dropped because the client was backlogged
 };
 
 // Starts $ALLOC_WORKLOAD with the memtrace port on 127.0.0.1:0, the control port off and
