@@ -146,6 +146,7 @@ void TraceWriter::reserve_event(uint64_t time_us, size_t max_bytes) {
     packet_begin_time_ = time_us;
     packet_first_id_ = next_id_;
   }
+  packet_end_time_ = time_us;
   // Invariant: the open packet has room for this event, and spans less than 30 s with it.
   assert(used_ + max_bytes <= kMaxPacketBytes);
   assert(time_us - packet_begin_time_ < kMaxPacketSpanUs);
@@ -273,7 +274,7 @@ Status TraceWriter::collect(uint64_t time_us, uint64_t obj_id) {
 
 void TraceWriter::flush() {
   if (used_ == 0) return;
-  emit_packet(buf_.get(), used_, packet_begin_time_, last_time_, packet_first_id_, next_id_);
+  emit_packet(buf_.get(), used_, packet_begin_time_, packet_end_time_, packet_first_id_, next_id_);
   used_ = 0;
 }
 

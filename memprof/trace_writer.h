@@ -125,6 +125,7 @@ class TraceWriter {
   std::unique_ptr<uint8_t[]> buf_;
   size_t used_ = 0;  // 0 when no packet is open
   uint64_t packet_begin_time_ = 0;
+  uint64_t packet_end_time_ = 0;  // time of the last event in the open packet
   uint64_t packet_first_id_ = 0;
 
   // Mirror of the decoder's backtrace state (spec §9.1), and the previous backtrace.
