@@ -112,16 +112,15 @@ void Source::write(Level level, const char* format, ...) const {
     n = static_cast<size_t>(std::snprintf(line, sizeof line,
                                           "{\"time\":\"%.*s\",\"level\":\"%s\",\"source\":\"%s\","
                                           "\"msg\":\"",
-                                          static_cast<int>(ts_len), ts,
-                                          level_name(level).data(), name_.c_str()));
+                                          static_cast<int>(ts_len), ts, level_name(level).data(),
+                                          name_.c_str()));
     n += json_escape(line + n, sizeof line - n - 3, text);
     line[n++] = '"';
     line[n++] = '}';
   } else {
-    n = static_cast<size_t>(std::snprintf(line, sizeof line, "%.*s %-7s [%s] %.*s",
-                                          static_cast<int>(ts_len), ts,
-                                          level_name(level).data(), name_.c_str(),
-                                          static_cast<int>(text.size()), text.data()));
+    n = static_cast<size_t>(std::snprintf(
+        line, sizeof line, "%.*s %-7s [%s] %.*s", static_cast<int>(ts_len), ts,
+        level_name(level).data(), name_.c_str(), static_cast<int>(text.size()), text.data()));
     n = std::min(n, sizeof line - 2);
   }
   line[n++] = '\n';
