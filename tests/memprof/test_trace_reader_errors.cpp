@@ -109,6 +109,34 @@ TEST_CASE("the cache verifier is checked: a matching one passes, a wrong one is 
   CHECK(read_all(trace).message() == "backtrace cache verification failed at byte 585");
 }
 
+TEST_CASE("an event later than its packet's end is an error") {
+  std::string trace = read_testdata("cxx_v2.ctf");
+  // Make the events packet end where it begins: its later events fall outside.
+  trace.replace(585 + 16, 8, trace.substr(585 + 8, 8));
+  CHECK(read_all(trace).message().find("event time outside its packet's bounds at byte ") == 0);
+}
+
+TEST_CASE("an event earlier than the one before it is an error") {
+  test::VectorSink sink;
+  TraceInfo info = test::sample_info();
+  TraceWriter w(sink, info);
+  w.define_location(info.start_time_us + 100, 1, {});
+  w.flush();
+  uint64_t bt[] = {1};
+  REQUIRE(w.alloc(info.start_time_us + 200, 1, 1, bt).ok());
+  w.flush();
+  REQUIRE(sink.packets.size() == 3);
+  // Move the alloc packet and its event back to +50, before the location event at +100.
+  std::vector<uint8_t>& p = sink.packets[2];
+  uint64_t t = info.start_time_us + 50;
+  put_u64(put_u64(p.data() + 8, t), t);
+  put_u32(p.data() + kHeaderSizeV2, (2u << 25) | static_cast<uint32_t>(t & kTimeMask));
+  std::string trace;
+  for (const auto& packet : sink.packets) trace.append(packet.begin(), packet.end());
+  uint64_t at = sink.packets[0].size() + sink.packets[1].size() + kHeaderSizeV2;
+  CHECK(read_all(trace).message() == "timestamps decrease at byte " + std::to_string(at));
+}
+
 TEST_CASE("flipping any single byte of a reference trace never crashes the reader") {
   for (const char* name : {"cxx_v2.ctf", "viewer_test_trace.ctf"}) {
     std::string trace = read_testdata(name);
