@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <uv.h>
 
 #include <atomic>
@@ -30,6 +31,7 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 std::atomic<uint64_t> g_ops{0};
+std::atomic<uint64_t> g_worker_cpu_us{0};  // CPU time of the worker threads, summed
 
 constexpr size_t kSmall = 64;
 constexpr size_t kBig = 3 * kSmall;
@@ -66,8 +68,15 @@ __attribute__((noinline)) void leak_some() {
   asm volatile("" : : "r"(p) : "memory");
 }
 
+uint64_t thread_cpu_us() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000u + static_cast<uint64_t>(ts.tv_nsec) / 1000u;
+}
+
 void worker(int batch, int sleep_us) {
   Slots small, big;
+  uint64_t cpu_reported = 0;
   while (!g_stop.load(std::memory_order_relaxed)) {
     for (int i = 0; i < batch; ++i) {
       alloc_small(small);
@@ -75,6 +84,9 @@ void worker(int batch, int sleep_us) {
     }
     leak_some();
     g_ops.fetch_add(static_cast<uint64_t>(batch) * 2, std::memory_order_relaxed);
+    uint64_t cpu = thread_cpu_us();
+    g_worker_cpu_us.fetch_add(cpu - cpu_reported, std::memory_order_relaxed);
+    cpu_reported = cpu;
     if (sleep_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(sleep_us));
   }
 }
@@ -89,10 +101,11 @@ struct App {
 
 void print_stats(uv_timer_t*) noexcept {
   vigil::memprof::TraceCounters c = vigil::memprof::trace_counters();
-  printf("stats ops=%llu samples=%llu dropped=%llu backlog_dropped=%llu\n",
+  printf("stats ops=%llu samples=%llu dropped=%llu backlog_dropped=%llu worker_cpu_us=%llu\n",
          static_cast<unsigned long long>(g_ops.load()), static_cast<unsigned long long>(c.samples),
          static_cast<unsigned long long>(c.dropped),
-         static_cast<unsigned long long>(c.dropped_backlog));
+         static_cast<unsigned long long>(c.dropped_backlog),
+         static_cast<unsigned long long>(g_worker_cpu_us.load()));
   fflush(stdout);
 }
 

@@ -43,7 +43,7 @@ struct SampleRecord {
   uint32_t session = 0;   // the hook_start() session that produced the record
   uint64_t size = 0;      // requested bytes (kAlloc only)
   uintptr_t ptr = 0;      // the block
-  uint64_t time_us = 0;   // CLOCK_REALTIME in µs when the record was made
+  uint64_t time_us = 0;   // CLOCK_REALTIME_COARSE in µs when the record was made
   // Return addresses, innermost first, with the hook's and libunwind's own frames removed.
   uintptr_t frames[kMaxFrames];
 };

@@ -218,7 +218,7 @@ class TraceReader::PacketDecoder {
       if (in_.failed()) return Status();
       if (out.size() > kMaxFrames) return Status::error("backtrace too long" + at(ev_offset));
     }
-    for (size_t i = extend ? first_new : 0; i < out.size(); ++i) {
+    for (size_t i = first_new; extend && i < out.size(); ++i) {
       if (r_.lookup(out[i]) == nullptr) {
         return Status::error("location " + hex(out[i]) + " used before its definition" +
                              at(ev_offset));

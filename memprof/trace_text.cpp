@@ -69,6 +69,11 @@ std::string quoted(const std::string& s) {
 
 double words_per_sample(double rate) { return rate > 0 ? 1.0 / rate : 0.0; }
 
+// Adds without signed-overflow UB: hostile traces can hold any 64-bit counts.
+void add_to(int64_t& sum, int64_t v) {
+  sum = static_cast<int64_t>(static_cast<uint64_t>(sum) + static_cast<uint64_t>(v));
+}
+
 }  // namespace
 
 void DumpView::on_alloc(const AllocEvent& e) {
@@ -149,10 +154,11 @@ void SummaryView::on_alloc(const AllocEvent& e) {
   s.last_time = e.time_us;
   s.max_len = std::max(s.max_len, e.backtrace.size());
   if (e.backtrace.empty()) ++s.empty;
-  s.samples += e.nsamples;
-  s.length += e.length;
+  add_to(s.samples, e.nsamples);
+  add_to(s.length, e.length);
   if (e.obj_id != s.next_id) s.problem("object id " + std::to_string(e.obj_id) + " out of order");
-  s.next_id = e.obj_id + 1;
+  s.next_id = e.obj_id;
+  add_to(s.next_id, 1);
   if (!s.objects.emplace(e.obj_id, Stats::kLive).second) {
     s.problem("object id " + std::to_string(e.obj_id) + " allocated twice");
   }
@@ -173,9 +179,9 @@ void SummaryView::on_alloc(const AllocEvent& e) {
     it->second = site->second;
   }
   Stats::Site& site = s.sites[it->second];
-  site.samples += e.nsamples;
+  add_to(site.samples, e.nsamples);
   ++site.allocs;
-  site.length += e.length;
+  add_to(site.length, e.length);
 }
 
 void SummaryView::Stats::object_event(const ObjectEvent& e, uint8_t becomes, const char* what) {

@@ -146,6 +146,7 @@ void TraceWriter::reserve_event(uint64_t time_us, size_t max_bytes) {
     packet_begin_time_ = time_us;
     packet_first_id_ = next_id_;
   }
+  packet_end_time_ = time_us;
   // Invariant: the open packet has room for this event, and spans less than 30 s with it.
   assert(used_ + max_bytes <= kMaxPacketBytes);
   assert(time_us - packet_begin_time_ < kMaxPacketSpanUs);
@@ -194,8 +195,13 @@ Result<uint64_t> TraceWriter::alloc(uint64_t time_us, uint64_t length_words, uin
   if (backtrace.size() > kMaxBacktraceFrames) {
     backtrace = backtrace.subspan(backtrace.size() - kMaxBacktraceFrames);
   }
-  for (uint64_t code : backtrace) {
-    if (!is_defined(code)) {
+  // Frames shared with the previous backtrace were checked then.
+  size_t prefix = 0;
+  size_t common = std::min(backtrace.size(), prev_backtrace_.size());
+  while (prefix < common && backtrace[prefix] == prev_backtrace_[prefix]) ++prefix;
+  // So were the codes in the backtrace cache: only checked codes are ever put there.
+  for (uint64_t code : backtrace.subspan(prefix)) {
+    if ((code == 0 || cache_val_[bucket_of(code)] != code) && !is_defined(code)) {
       return Status::error("alloc: location code " + std::to_string(code) +
                            " used before define_location");
     }
@@ -206,17 +212,14 @@ Result<uint64_t> TraceWriter::alloc(uint64_t time_us, uint64_t length_words, uin
   p = put_vint(p, static_cast<int64_t>(std::min(length_words, kMaxVintValue)));
   p = put_vint(p, static_cast<int64_t>(std::min(nsamples, kMaxVintValue)));
   p = put_u8(p, static_cast<uint8_t>(Source::kExternal));
-  p = put_backtrace(p, backtrace);
+  p = put_backtrace(p, backtrace, prefix);
   used_ = static_cast<size_t>(p - buf_.get());
   return next_id_++;
 }
 
 // Writes common_prefix, the codeword count and the codewords (spec §8.1, §9). The cache and
 // prediction arrays are updated exactly as the decoder will update its own.
-uint8_t* TraceWriter::put_backtrace(uint8_t* p, std::span<const uint64_t> frames) {
-  size_t prefix = 0;
-  size_t common = std::min(frames.size(), prev_backtrace_.size());
-  while (prefix < common && frames[prefix] == prev_backtrace_[prefix]) ++prefix;
+uint8_t* TraceWriter::put_backtrace(uint8_t* p, std::span<const uint64_t> frames, size_t prefix) {
   p = put_vint(p, static_cast<int64_t>(prefix));
   uint8_t* count_at = p;
   p += 2;
@@ -273,7 +276,7 @@ Status TraceWriter::collect(uint64_t time_us, uint64_t obj_id) {
 
 void TraceWriter::flush() {
   if (used_ == 0) return;
-  emit_packet(buf_.get(), used_, packet_begin_time_, last_time_, packet_first_id_, next_id_);
+  emit_packet(buf_.get(), used_, packet_begin_time_, packet_end_time_, packet_first_id_, next_id_);
   used_ = 0;
 }
 

@@ -108,7 +108,8 @@ class TraceWriter {
   // would pass 32 KiB or 30 s, then opens a packet if none is open.
   void reserve_event(uint64_t time_us, size_t max_bytes);
   uint8_t* put_event_header(uint8_t* p, uint8_t code, uint64_t time_us);
-  uint8_t* put_backtrace(uint8_t* p, std::span<const uint64_t> frames);
+  // `prefix` frames are shared with the previous backtrace.
+  uint8_t* put_backtrace(uint8_t* p, std::span<const uint64_t> frames, size_t prefix);
   void emit_packet(uint8_t* begin, size_t size, uint64_t t_begin, uint64_t t_end, uint64_t id_begin,
                    uint64_t id_end);
   size_t header_size() const;
@@ -125,6 +126,7 @@ class TraceWriter {
   std::unique_ptr<uint8_t[]> buf_;
   size_t used_ = 0;  // 0 when no packet is open
   uint64_t packet_begin_time_ = 0;
+  uint64_t packet_end_time_ = 0;  // time of the last event in the open packet
   uint64_t packet_first_id_ = 0;
 
   // Mirror of the decoder's backtrace state (spec §9.1), and the previous backtrace.

@@ -95,14 +95,17 @@ void WorkloadProcess::read_stdout() {
     size_t nl;
     while ((nl = pending.find('\n')) != std::string::npos) {
       WorkloadStats s;
-      unsigned long long ops, samples, dropped, backlog;
-      if (sscanf(pending.c_str(), "stats ops=%llu samples=%llu dropped=%llu backlog_dropped=%llu",
-                 &ops, &samples, &dropped, &backlog) == 4) {
+      unsigned long long ops, samples, dropped, backlog, cpu;
+      if (sscanf(pending.c_str(),
+                 "stats ops=%llu samples=%llu dropped=%llu backlog_dropped=%llu "
+                 "worker_cpu_us=%llu",
+                 &ops, &samples, &dropped, &backlog, &cpu) == 5) {
         s.at = Clock::now();
         s.ops = ops;
         s.samples = samples;
         s.dropped = dropped;
         s.backlog_dropped = backlog;
+        s.worker_cpu_us = cpu;
         std::lock_guard lock(mu_);
         stats_.push_back(s);
       }

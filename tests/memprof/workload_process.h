@@ -22,6 +22,7 @@ struct WorkloadStats {
   uint64_t samples = 0;
   uint64_t dropped = 0;          // all dropped samples
   uint64_t backlog_dropped = 0;  // dropped because the client was backlogged
+  uint64_t worker_cpu_us = 0;    // CPU time used by the allocating threads
 };
 
 // Starts $ALLOC_WORKLOAD with the memtrace port on 127.0.0.1:0, the control port off and
