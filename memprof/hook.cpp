@@ -26,6 +26,12 @@ extern const char __stop_vigil_hook_text[];
 }
 
 namespace vigil::memprof {
+
+using detail::g_session;
+using detail::in_arena;
+using detail::ThreadState;
+using detail::tl;
+
 namespace {
 
 // 4096 records of about 560 bytes: 2.3 MiB, reserved at load time, never grown.
@@ -39,38 +45,14 @@ constexpr int kInnerScan = 8;
 
 Ring<SampleRecord, kRingRecords> g_ring;
 
-// g_tracing is the only thing the fast path reads. g_session is published with release
-// before g_tracing is set, so a thread that sees tracing also sees the session's rate/seed.
-std::atomic<uint32_t> g_session{0};
 std::atomic<double> g_rate{1e-4};
 std::atomic<uint64_t> g_seed{0};
 std::atomic<uint64_t> g_thread_count{0};
-std::atomic<uintptr_t> g_arena_begin{0};
-std::atomic<uintptr_t> g_arena_end{0};
 mi_arena_id_t g_arena_id{};
 
 std::atomic<uint64_t> g_samples{0};
 std::atomic<uint64_t> g_untracked{0};
 std::atomic<uint64_t> g_reentered{0};
-
-// Plain data only, so it is constant-initialised: no TLS constructor runs inside malloc.
-struct ThreadState {
-  Sampler sampler;
-  uint32_t session = 0;       // the session `sampler` was set up for
-  bool busy = false;          // the reentrancy guard
-  uint64_t index = 0;         // 1-based thread number, mixed into the seed
-  mi_heap_t* heap = nullptr;  // this thread's heap in the sampling arena
-};
-// initial-exec: the hook is always linked into the executable, so the variable sits at a
-// fixed offset from the thread pointer. Without it, -fPIC static libraries use the general
-// dynamic model, a __tls_get_addr call on every traced malloc.
-constinit thread_local ThreadState tl __attribute__((tls_model("initial-exec")));
-
-bool in_arena(const void* p) {
-  auto a = reinterpret_cast<uintptr_t>(p);
-  return a >= g_arena_begin.load(std::memory_order_relaxed) &&
-         a < g_arena_end.load(std::memory_order_relaxed);
-}
 
 bool in_hook_text(uintptr_t pc) {
   return pc >= reinterpret_cast<uintptr_t>(__start_vigil_hook_text) &&
@@ -85,17 +67,19 @@ uint64_t now_us() {
   return static_cast<uint64_t>(ts.tv_sec) * 1000000u + static_cast<uint64_t>(ts.tv_nsec) / 1000u;
 }
 
-// Returns the number of sample points in an allocation of `n` bytes on this thread, with
-// the sampler set up for the current session first.
+// Returns the number of sample points in an allocation of `n` bytes on this thread, after
+// the inline fast path (hook_internal.h) has already taken `n` off the countdown. A new
+// session first gets a sampler of its own, which then takes the whole allocation.
 uint32_t take_samples(ThreadState& t, size_t n) {
   uint32_t session = g_session.load(std::memory_order_acquire);
-  if (VIGIL_UNLIKELY(t.session != session)) {
+  if (t.session != session) {
     if (t.index == 0) t.index = g_thread_count.fetch_add(1, std::memory_order_relaxed) + 1;
     sampler_init(&t.sampler, g_rate.load(std::memory_order_relaxed),
                  sampler_mix_seed(g_seed.load(std::memory_order_relaxed), t.index));
     t.session = session;
+    return sampler_take(&t.sampler, n);
   }
-  return sampler_take(&t.sampler, n);
+  return t.sampler.countdown > 0 ? 0 : sampler_count_slow(&t.sampler);
 }
 
 VIGIL_HOOK_FN void record_alloc(void* p, size_t n, uint32_t nsamples) {
@@ -171,9 +155,14 @@ VIGIL_HOOK_FN void* sampled_alloc(ThreadState& t, size_t n, size_t align, bool z
 namespace detail {
 
 std::atomic<bool> g_tracing{false};
+std::atomic<uint32_t> g_session{0};
+std::atomic<uintptr_t> g_arena_begin{0};
+std::atomic<uintptr_t> g_arena_end{0};
+constinit thread_local ThreadState tl;
 
-// The tracing path of every allocating entry point.
-VIGIL_HOOK_FN void* traced_alloc(size_t n, size_t align, bool zero) {
+// The tracing path of every allocating entry point, once traced_alloc() (hook_internal.h)
+// has seen the countdown run out or a new session.
+VIGIL_HOOK_FN void* traced_alloc_slow(size_t n, size_t align, bool zero) {
   ThreadState& t = tl;
   if (t.busy) {
     g_reentered.fetch_add(1, std::memory_order_relaxed);
@@ -183,12 +172,11 @@ VIGIL_HOOK_FN void* traced_alloc(size_t n, size_t align, bool zero) {
     t.busy = false;
     return p;
   }
-  if (align == 0) return zero ? mi_zalloc(n) : mi_malloc(n);
-  return zero ? mi_zalloc_aligned(n, align) : mi_malloc_aligned(n, align);
+  return plain_alloc(n, align, zero);
 }
 
-VIGIL_HOOK_FN void traced_free(void* p) {
-  if (p != nullptr && in_arena(p) && !tl.busy) record_free(p);
+VIGIL_HOOK_FN void traced_free_slow(void* p) {
+  if (!tl.busy) record_free(p);
   mi_free(p);
 }
 
@@ -199,6 +187,7 @@ VIGIL_HOOK_FN void* traced_realloc(void* p, size_t n) {
   if (p == nullptr) return traced_alloc(n, 0, false);
   ThreadState& t = tl;
   if (t.busy) return mi_realloc(p, n);
+  t.sampler.countdown -= static_cast<int64_t>(n);
   uint32_t ns = take_samples(t, n);
   bool was_sampled = in_arena(p);
   if (ns == 0 && !was_sampled) return mi_realloc(p, n);
@@ -219,15 +208,15 @@ VIGIL_HOOK_FN void* traced_realloc(void* p, size_t n) {
 namespace {
 
 bool reserve_arena() {
-  if (g_arena_end.load(std::memory_order_relaxed) != 0) return true;
+  if (detail::g_arena_end.load(std::memory_order_relaxed) != 0) return true;
   mi_arena_id_t id{};
   if (mi_reserve_os_memory_ex(kArenaBytes, false, false, true, &id) != 0) return false;
   size_t size = 0;
   void* start = mi_arena_area(id, &size);
   if (start == nullptr || size == 0) return false;
   g_arena_id = id;
-  g_arena_begin.store(reinterpret_cast<uintptr_t>(start), std::memory_order_relaxed);
-  g_arena_end.store(reinterpret_cast<uintptr_t>(start) + size, std::memory_order_relaxed);
+  detail::g_arena_begin.store(reinterpret_cast<uintptr_t>(start), std::memory_order_relaxed);
+  detail::g_arena_end.store(reinterpret_cast<uintptr_t>(start) + size, std::memory_order_relaxed);
   return true;
 }
 
