@@ -34,7 +34,7 @@ struct ThreadState {
 // initial-exec: the hook is always linked into the executable, so the variable sits at a
 // fixed offset from the thread pointer. Without it, -fPIC static libraries use the general
 // dynamic model, a __tls_get_addr call on every traced malloc.
-extern thread_local ThreadState tl __attribute__((tls_model("initial-exec")));
+extern constinit thread_local ThreadState tl __attribute__((tls_model("initial-exec")));
 
 // g_tracing is the only flag the fast path reads. g_session is published with release
 // before g_tracing is set, so a thread that sees a new session also sees its rate and seed.

@@ -275,8 +275,8 @@ void TraceServer::end_session(const char* reason, bool graceful) {
     drain();
     s->encoder->flush();
   }
-  drain();  // count what is left; records of a detached session are discarded
   session_ = nullptr;
+  drain();  // what is left belongs to no session now: discarded
   uv_timer_stop(timer_);
   s->server = nullptr;
   const EncoderCounters& c = s->encoder->counters();
