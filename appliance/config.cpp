@@ -32,6 +32,9 @@ std::string shown(const Value& v) {
     text = "\"" + v.as_string().str + "\"";
   } else if (v.is_table()) {
     text = "a table";
+  } else if (v.is_array()) {
+    for (const Value& item : v.as_array()) text += (text.empty() ? "" : ", ") + shown(item);
+    text = "[" + text + "]";
   } else {
     std::ostringstream out;
     out << v;
