@@ -12,9 +12,9 @@
 // Tracing modes start the hook's sampler and run a thread that drains the sample ring, as
 // the trace server's timer does; symbolizing and encoding (loop work) are not included.
 #include <dlfcn.h>
-#include <time.h>
 #include <mimalloc.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
