@@ -5,6 +5,9 @@
 #include <utility>
 
 #include "logging/log.h"
+#ifdef VIGIL_HAVE_MEMPROF
+#include "memprof/trace_server.h"
+#endif
 
 namespace vigil {
 namespace {
@@ -35,6 +38,9 @@ struct Monitor::Impl {
   std::function<void()> shutdown_handler;
   bool started = false;
   bool stopping = false;
+#ifdef VIGIL_HAVE_MEMPROF
+  std::unique_ptr<memprof::TraceServer> memtrace;  // the memtrace port (memprof builds only)
+#endif
 };
 
 Monitor::Monitor(uv_loop_t* loop, Config config) : impl_(std::make_unique<Impl>()) {
@@ -59,6 +65,14 @@ Status Monitor::start() {
     if (Status st = logging::apply(*spec); !st.ok())
       return Status::error("logging: " + st.message());
   }
+#ifdef VIGIL_HAVE_MEMPROF
+  impl_->memtrace = std::make_unique<memprof::TraceServer>(impl_->loop, impl_->config.memtrace,
+                                                           impl_->config.hostname);
+  if (Status st = impl_->memtrace->start(); !st.ok()) {
+    impl_->memtrace.reset();
+    return st;
+  }
+#endif
   impl_->started = true;
   VIGIL_LOG(kLog, info, "vigil started on host %s", impl_->config.hostname.c_str());
   return Status();
@@ -68,6 +82,9 @@ void Monitor::stop(std::function<void()> done) {
   if (impl_->stopping) return;
   impl_->stopping = true;
   if (impl_->started) VIGIL_LOG(kLog, info, "stopping");
+#ifdef VIGIL_HAVE_MEMPROF
+  if (impl_->memtrace) impl_->memtrace->stop();  // synchronous: handles close on the loop
+#endif
   auto barrier = std::make_shared<StopBarrier>();
   barrier->done = std::move(done);
   // Each part is asked to stop with its own callback from expect(barrier); parts stop in
@@ -90,6 +107,11 @@ void Monitor::request_shutdown() {
 const Config& Monitor::config() const { return impl_->config; }
 metrics::Registry& Monitor::elements() { return impl_->elements; }
 int Monitor::control_port() const { return 0; }
-int Monitor::memtrace_port() const { return 0; }
+int Monitor::memtrace_port() const {
+#ifdef VIGIL_HAVE_MEMPROF
+  if (impl_->memtrace) return impl_->memtrace->port();
+#endif
+  return 0;
+}
 
 }  // namespace vigil
