@@ -46,7 +46,9 @@ struct Fixture {
     ctx.host = "h1";
     ctx.default_period = 1h;
     ctx.clock = [this] { return static_cast<int64_t>(uv_now(&loop)) * 1000000; };
-    ctx.sink = [this](std::span<const Point> pts) { seen.insert(seen.end(), pts.begin(), pts.end()); };
+    ctx.sink = [this](std::span<const Point> pts) {
+      seen.insert(seen.end(), pts.begin(), pts.end());
+    };
     source->start(std::move(ctx));
   }
 
