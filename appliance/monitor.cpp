@@ -41,7 +41,8 @@ Status Monitor::start() {
     if (spec_text.empty()) continue;
     auto spec = logging::parse_level_spec(spec_text);
     if (!spec.ok()) return Status::error("logging: " + spec.status().message());
-    if (Status st = logging::apply(*spec); !st.ok()) return Status::error("logging: " + st.message());
+    if (Status st = logging::apply(*spec); !st.ok())
+      return Status::error("logging: " + st.message());
   }
   impl_->started = true;
   VIGIL_LOG(kLog, info, "vigil started on host %s", impl_->config.hostname.c_str());
