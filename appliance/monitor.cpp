@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "logging/log.h"
+#include "metrics/pipeline.h"
 
 namespace vigil {
 namespace {
@@ -17,6 +18,9 @@ struct Monitor::Impl {
   uv_loop_t* loop;
   Config config;
   metrics::Registry elements;
+  // Built in the constructor so that add_source() works before start(); it opens no
+  // handle until start().
+  std::unique_ptr<metrics::Pipeline> pipeline;
   std::function<void()> shutdown_handler;
   bool started = false;
   bool stopping = false;
@@ -30,6 +34,7 @@ Monitor::Monitor(uv_loop_t* loop, Config config) : impl_(std::make_unique<Impl>(
     gethostname(host, sizeof host - 1);
     impl_->config.hostname = host;
   }
+  impl_->pipeline = std::make_unique<metrics::Pipeline>(loop, &impl_->elements, impl_->config);
 }
 
 Monitor::~Monitor() { stop(); }
@@ -44,6 +49,7 @@ Status Monitor::start() {
     if (Status st = logging::apply(*spec); !st.ok())
       return Status::error("logging: " + st.message());
   }
+  if (Status st = impl_->pipeline->start(); !st.ok()) return st;
   impl_->started = true;
   VIGIL_LOG(kLog, info, "vigil started on host %s", impl_->config.hostname.c_str());
   return Status();
@@ -52,8 +58,19 @@ Status Monitor::start() {
 void Monitor::stop(std::function<void()> done) {
   if (impl_->stopping) return;
   impl_->stopping = true;
-  if (impl_->started) VIGIL_LOG(kLog, info, "stopping");
-  if (done) done();
+  if (!impl_->started) {
+    if (done) done();
+    return;
+  }
+  VIGIL_LOG(kLog, info, "stopping");
+  // Outputs get up to 5 s to send what is queued (spec/control-protocol.md §5.2).
+  impl_->pipeline->shutdown(std::chrono::seconds(5), [done = std::move(done)] {
+    if (done) done();
+  });
+}
+
+void Monitor::add_source(std::unique_ptr<metrics::Source> source) {
+  impl_->pipeline->add_source(std::move(source));
 }
 
 void Monitor::set_shutdown_handler(std::function<void()> handler) {
