@@ -36,9 +36,19 @@ bool needs_escape(char c, NameKind kind) {
   return c == ',' || c == ' ' || (kind == NameKind::key && c == '=');
 }
 
-// Writes a measurement or key with the escapes and repairs of the header comment.
+bool is_special(char c, NameKind kind) {
+  return needs_escape(c, kind) || c == '\\' || c == '\r' || c == '\n' || c == '\t' || c == '\v' ||
+         c == '\f';
+}
+
+// Writes a measurement or key with the escapes and repairs of the header comment. Runs of
+// ordinary bytes are appended in one piece; most names have no special byte at all.
 void append_name(std::string* out, std::string_view s, NameKind kind) {
+  size_t run = 0;
   for (size_t i = 0; i < s.size(); ++i) {
+    if (!is_special(s[i], kind)) continue;
+    out->append(s.data() + run, i - run);
+    run = i + 1;
     char c = repair_space(s[i]);
     if (c == '\\') {
       bool last = i + 1 == s.size();
@@ -48,11 +58,13 @@ void append_name(std::string* out, std::string_view s, NameKind kind) {
     }
     out->push_back(c);
   }
+  out->append(s.data() + run, s.size() - run);
 }
 
 // The key as sent: `time` is the one reserved word.
-std::string_view effective_key(const std::string& key) {
-  return key == "time" ? std::string_view("time_") : std::string_view(key);
+inline std::string_view effective_key(const std::string& key) {
+  if (key.size() == 4 && key.compare(0, 4, "time", 4) == 0) return "time_";
+  return key;
 }
 
 bool field_is_valid(const Field& f) {
@@ -83,10 +95,14 @@ bool append_string_value(std::string* out, std::string_view s) {
     while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
   }
   out->push_back('"');
+  size_t run = 0;
   for (size_t i = 0; i < cut; ++i) {
-    if (s[i] == '\\' || s[i] == '"') out->push_back('\\');
-    out->push_back(s[i]);
+    if (s[i] != '\\' && s[i] != '"') continue;
+    out->append(s.data() + run, i - run);
+    out->push_back('\\');
+    run = i;  // The byte itself goes out with the next run.
   }
+  out->append(s.data() + run, cut - run);
   out->push_back('"');
   return truncated;
 }
