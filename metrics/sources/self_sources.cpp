@@ -50,7 +50,8 @@ class ProcessSource : public Source {
 
 #ifdef VIGIL_USE_MIMALLOC
 // mimalloc 2.0.9 exposes its statistics only as printed text (mi_stats_print_out), so this
-// source reports what mi_process_info returns.
+// source reports what mi_process_info returns. On Linux that call gives the committed size
+// as the current RSS, and getrusage's maximum RSS as the peak: rss_bytes is an estimate.
 class AllocatorSource : public Source {
  public:
   AllocatorSource() : Source("self", "allocator") {}
