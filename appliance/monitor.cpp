@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <memory>
 #include <utility>
 
 #include "logging/log.h"
@@ -11,6 +12,21 @@ namespace vigil {
 namespace {
 
 logging::Source kLog{"appliance"};
+
+// Counts the parts still stopping; the last one to finish runs `done`. Shared by the
+// callbacks, so it outlives the Monitor if the loop runs after the Monitor is gone.
+struct StopBarrier {
+  int pending = 1;  // The extra 1 is released once every part has been asked to stop.
+  std::function<void()> done;
+};
+
+// A callback for one part to call when it has stopped.
+[[maybe_unused]] std::function<void()> expect(const std::shared_ptr<StopBarrier>& barrier) {
+  ++barrier->pending;
+  return [barrier] {
+    if (--barrier->pending == 0 && barrier->done) barrier->done();
+  };
+}
 
 }  // namespace
 
@@ -58,15 +74,14 @@ Status Monitor::start() {
 void Monitor::stop(std::function<void()> done) {
   if (impl_->stopping) return;
   impl_->stopping = true;
-  if (!impl_->started) {
-    if (done) done();
-    return;
-  }
-  VIGIL_LOG(kLog, info, "stopping");
+  if (impl_->started) VIGIL_LOG(kLog, info, "stopping");
+  auto barrier = std::make_shared<StopBarrier>();
+  barrier->done = std::move(done);
+  // Each part is asked to stop with its own callback from expect(barrier); parts stop in
+  // reverse order of creation, e.g. control->stop(expect(barrier)).
   // Outputs get up to 5 s to send what is queued (spec/control-protocol.md §5.2).
-  impl_->pipeline->shutdown(std::chrono::seconds(5), [done = std::move(done)] {
-    if (done) done();
-  });
+  if (impl_->started) impl_->pipeline->shutdown(std::chrono::seconds(5), expect(barrier));
+  if (--barrier->pending == 0 && barrier->done) barrier->done();
 }
 
 void Monitor::add_source(std::unique_ptr<metrics::Source> source) {
