@@ -2,9 +2,11 @@
 
 #include <unistd.h>
 
+#include <memory>
 #include <utility>
 
 #include "logging/log.h"
+#include "metrics/pipeline.h"
 #ifdef VIGIL_HAVE_MEMPROF
 #include "memprof/trace_server.h"
 #endif
@@ -35,8 +37,12 @@ struct Monitor::Impl {
   uv_loop_t* loop;
   Config config;
   metrics::Registry elements;
+  // Built in the constructor so that add_source() works before start(); it opens no
+  // handle until start().
+  std::unique_ptr<metrics::Pipeline> pipeline;
   std::function<void()> shutdown_handler;
   bool started = false;
+  bool pipeline_started = false;
   bool stopping = false;
 #ifdef VIGIL_HAVE_MEMPROF
   std::unique_ptr<memprof::TraceServer> memtrace;  // the memtrace port (memprof builds only)
@@ -51,6 +57,7 @@ Monitor::Monitor(uv_loop_t* loop, Config config) : impl_(std::make_unique<Impl>(
     gethostname(host, sizeof host - 1);
     impl_->config.hostname = host;
   }
+  impl_->pipeline = std::make_unique<metrics::Pipeline>(loop, &impl_->elements, impl_->config);
 }
 
 Monitor::~Monitor() { stop(); }
@@ -65,6 +72,8 @@ Status Monitor::start() {
     if (Status st = logging::apply(*spec); !st.ok())
       return Status::error("logging: " + st.message());
   }
+  if (Status st = impl_->pipeline->start(); !st.ok()) return st;
+  impl_->pipeline_started = true;
 #ifdef VIGIL_HAVE_MEMPROF
   impl_->memtrace = std::make_unique<memprof::TraceServer>(impl_->loop, impl_->config.memtrace,
                                                            impl_->config.hostname);
@@ -72,6 +81,8 @@ Status Monitor::start() {
     impl_->memtrace.reset();
     return st;
   }
+  impl_->pipeline->add_counter("trace_samples", [] { return memprof::trace_counters().samples; });
+  impl_->pipeline->add_counter("trace_drops", [] { return memprof::trace_counters().dropped; });
 #endif
   impl_->started = true;
   VIGIL_LOG(kLog, info, "vigil started on host %s", impl_->config.hostname.c_str());
@@ -89,7 +100,13 @@ void Monitor::stop(std::function<void()> done) {
   barrier->done = std::move(done);
   // Each part is asked to stop with its own callback from expect(barrier); parts stop in
   // reverse order of creation, e.g. control->stop(expect(barrier)).
+  // Outputs get up to 5 s to send what is queued (spec/control-protocol.md §5.2).
+  if (impl_->pipeline_started) impl_->pipeline->shutdown(std::chrono::seconds(5), expect(barrier));
   if (--barrier->pending == 0 && barrier->done) barrier->done();
+}
+
+void Monitor::add_source(std::unique_ptr<metrics::Source> source) {
+  impl_->pipeline->add_source(std::move(source));
 }
 
 void Monitor::set_shutdown_handler(std::function<void()> handler) {
