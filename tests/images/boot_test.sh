@@ -31,17 +31,21 @@ if ! "$VIGIL_ROOT/images/build-initramfs" >"$T_WORK/build.log" 2>&1; then
 fi
 pass "images/build-initramfs built $(human_size "$VIGIL_IMAGES/initramfs.cpio.gz")"
 
+# What this build serves decides the VM's config: an output kind vigil refuses at start-up
+# would stop the boot.
+eval "$(probe_features "$vigil")"
 start_sink "$T_WORK/vm.sink"
-vm_sink_port=$SINK_PORT
+params=()
+if ((HAVE_PUSH)); then
+  output="{kind=\"influx-tcp\",url=\"tcp://10.0.2.2:$SINK_PORT\"}"
+  params+=(vigil.set=interval=1s "vigil.set=outputs=[$output]")
+fi
 control_port=$(free_port)
 memtrace_port=$(free_port)
-output="outputs=[{kind=\"influx-tcp\",url=\"tcp://10.0.2.2:$vm_sink_port\"}]"
 "$VIGIL_ROOT/images/run-qemu" --control-port "$control_port" --memtrace-port "$memtrace_port" \
-  -- vigil.set=interval=1s "vigil.set=$output" </dev/null >"$console" 2>&1 &
+  -- "${params[@]}" </dev/null >"$console" 2>&1 &
 qemu_pid=$!
 T_PIDS+=("$qemu_pid")
-
-eval "$(probe_features "$vigil")"
 
 if ! wait_for_match "$console" '^vigil ready' 40; then
   fail "no 'vigil ready' on the console within 40 s"

@@ -94,30 +94,34 @@ influx_lines() {
 # Finds out what this build of vigil serves by running it on the host, on loopback ports
 # of its own: prints HAVE_CONTROL=0|1, HAVE_MEMTRACE=0|1 and HAVE_PUSH=0|1. The VM and
 # namespace tests then require exactly what the host run showed; the parts that other
-# issues have not delivered yet are skipped, with this as the reason.
+# issues have not delivered yet are skipped, with this as the reason. The push is probed
+# by a second process, so that an output kind this build refuses at start-up does not hide
+# the ports.
 probe_features() {
-  local vigil=$1 cp mp sink_port log=$T_WORK/probe.log out=$T_WORK/probe.sink pid
+  local vigil=$1 cp mp log=$T_WORK/probe.log out=$T_WORK/probe.sink ports_pid push_pid
   cp=$(free_port)
   mp=$(free_port)
   start_sink "$out"
-  sink_port=$SINK_PORT
   "$vigil" --set "control.listen=127.0.0.1:$cp" --set "memtrace.listen=127.0.0.1:$mp" \
-    --set interval=1s \
-    --set "outputs=[{kind=\"influx-tcp\",url=\"tcp://127.0.0.1:$sink_port\"}]" >"$log" 2>&1 &
-  pid=$!
+    >"$log" 2>&1 &
+  ports_pid=$!
+  "$vigil" --set control.listen= --set memtrace.listen= --set interval=1s \
+    --set "outputs=[{kind=\"influx-tcp\",url=\"tcp://127.0.0.1:$SINK_PORT\"}]" \
+    >"$log.push" 2>&1 &
+  push_pid=$!
   local control_ok=0 memtrace_ok=0 push_ok=0
   for _ in $(seq 15); do
     if [[ $(control 127.0.0.1 "$cp" l) == ok:* ]]; then
       control_ok=1
       break
     fi
-    kill -0 "$pid" 2>/dev/null || break
+    kill -0 "$ports_pid" 2>/dev/null || break
     sleep 0.2
   done
   capture_memtrace 127.0.0.1 "$mp" "$T_WORK/probe.ctf" 1
   [[ -s $T_WORK/probe.ctf ]] && memtrace_ok=1
   wait_for_match "$out" '.' 3 && push_ok=1
-  kill "$pid" "$SINK_PID" 2>/dev/null || true
-  wait "$pid" "$SINK_PID" 2>/dev/null || true
+  kill "$ports_pid" "$push_pid" "$SINK_PID" 2>/dev/null || true
+  wait "$ports_pid" "$push_pid" "$SINK_PID" 2>/dev/null || true
   echo "HAVE_CONTROL=$control_ok HAVE_MEMTRACE=$memtrace_ok HAVE_PUSH=$push_ok"
 }
