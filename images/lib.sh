@@ -106,12 +106,21 @@ uncompress_module() {
   esac
 }
 
-# Writes a gzip'd newc cpio of the directory $1 to $2, owned by root, in a stable order.
+# Writes a compressed newc cpio of the directory $1 to $2, owned by root, in a stable
+# order. $3 is the compressor: gzip (default), zstd or xz; the kernel recognizes each.
+# zstd -19 is about 15 % smaller than gzip -9 and unpacks faster; xz is smaller still but
+# unpacks slower under TCG.
 make_cpio() {
-  local root=$1 out=$2
+  local root=$1 out=$2 compress=(gzip -9n)
+  case ${3:-gzip} in
+    gzip) ;;
+    zstd) compress=(zstd -19 -q -c) ;;
+    xz) compress=(xz -9 --check=crc32 -c) ;;
+    *) die "unknown compressor '$3' (expected gzip, zstd or xz)" ;;
+  esac
   (cd "$root" && find . -mindepth 1 -print0 | LC_ALL=C sort -z |
     cpio --null --create --format=newc --owner=0:0 --reproducible --quiet) |
-    gzip -9n >"$out.tmp"
+    "${compress[@]}" >"$out.tmp"
   mv "$out.tmp" "$out"
 }
 
