@@ -94,6 +94,11 @@ void UdpOutput::on_send(uv_udp_send_t* req, int status) noexcept {
     return;
   }
   self->next_line_ += self->groups_[self->next_group_++];
+  if (self->udp_ == nullptr) {
+    // The socket closed after this datagram left: the rest of the batch stays unsent.
+    self->finish(UV_ECANCELED);
+    return;
+  }
   self->send_next();
 }
 
