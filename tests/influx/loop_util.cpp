@@ -8,7 +8,7 @@ struct Check {
   std::chrono::steady_clock::time_point until;
 };
 
-void close_and_free(uv_handle_t* h) { uv_close(h, [](uv_handle_t* x) { delete x; }); }
+void free_timer(uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); }
 
 }  // namespace
 
@@ -27,8 +27,7 @@ bool run_until(uv_loop_t* loop, const std::function<bool()>& done,
       },
       10, 10);
   uv_run(loop, UV_RUN_DEFAULT);
-  uv_close(reinterpret_cast<uv_handle_t*>(timer),
-           [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+  uv_close(reinterpret_cast<uv_handle_t*>(timer), free_timer);
   uv_run(loop, UV_RUN_NOWAIT);
   return done();
 }
@@ -42,9 +41,7 @@ Every::Every(uv_loop_t* loop, std::chrono::milliseconds period, std::function<vo
       timer_, [](uv_timer_t* t) { static_cast<Every*>(t->data)->fn_(); }, ms, ms);
 }
 
-Every::~Every() {
-  close_and_free(reinterpret_cast<uv_handle_t*>(timer_));
-}
+Every::~Every() { uv_close(reinterpret_cast<uv_handle_t*>(timer_), free_timer); }
 
 bool shut_down(uv_loop_t* loop, metrics::Output& out, std::chrono::milliseconds deadline) {
   bool finished = false;
@@ -61,12 +58,8 @@ int close_loop(uv_loop_t* loop) {
 std::vector<metrics::Point> numbered_points(int first, int n, int64_t base_ns) {
   std::vector<metrics::Point> points;
   for (int i = first; i < first + n; ++i) {
-    metrics::Point p;
-    p.measurement = "m";
-    p.tags = {{"host", "h"}};
-    p.fields = {{"v", int64_t{i}}};
-    p.time_ns = base_ns + i;
-    points.push_back(std::move(p));
+    points.push_back(metrics::Point{std::string(1, 'm'), {{"host", "h"}}, {{"v", int64_t{i}}},
+                                    base_ns + i});
   }
   return points;
 }
