@@ -50,8 +50,7 @@ int CurlMulti::on_socket(CURL*, curl_socket_t fd, int what, void* userp, void* s
   if (s == nullptr) {
     s = new Socket{{}, fd, self};
     if (int rc = uv_poll_init_socket(self->loop_, &s->poll, fd); rc != 0) {
-      VIGIL_LOG(push_log(), error, "curl socket %d: uv_poll_init_socket: %s", fd,
-                uv_err_name(rc));
+      VIGIL_LOG(push_log(), error, "curl socket %d: uv_poll_init_socket: %s", fd, uv_err_name(rc));
       delete s;
       return -1;  // Curl fails the transfer, which is retried later.
     }

@@ -52,7 +52,7 @@ class CurlMulti {
   uv_timer_t* timer_;
   std::set<Socket*> sockets_;  // Sockets curl watches now.
   std::map<CURL*, Done> transfers_;
-  int handles_ = 1;            // Timer and polls not yet through their close callback.
+  int handles_ = 1;  // Timer and polls not yet through their close callback.
   std::function<void()> closed_;
 };
 

@@ -48,8 +48,8 @@ class HttpOutput final : public QueuedOutput {
   CurlMulti multi_;
   CURL* easy_;
   curl_slist* headers_ = nullptr;
-  std::string body_;      // The batch in flight.
-  size_t lines_ = 0;      // Lines in body_.
+  std::string body_;  // The batch in flight.
+  size_t lines_ = 0;  // Lines in body_.
   bool in_flight_ = false;
   std::string response_;  // The start of the server's answer, for error messages.
   char error_[CURL_ERROR_SIZE] = {};

@@ -27,4 +27,11 @@ Result<std::unique_ptr<Output>> make_influx_output(uv_loop_t* loop, const Output
   return out;
 }
 
+void register_influx_outputs(
+    const std::function<void(std::string_view kind, OutputMaker make)>& add) {
+  for (std::string_view kind : {"influx-tcp", "influx-udp", "influx-http"}) {
+    add(kind, make_influx_output);
+  }
+}
+
 }  // namespace vigil::metrics

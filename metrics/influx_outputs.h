@@ -4,7 +4,9 @@
 
 #include <uv.h>
 
+#include <functional>
 #include <memory>
+#include <string_view>
 
 #include "common/config.h"
 #include "common/status.h"
@@ -16,5 +18,17 @@ namespace vigil::metrics {
 // message of validate_output() (index 0 in it) for a bad table or another kind.
 // "loop" must outlive the output; see QueuedOutput for shutdown before destruction.
 Result<std::unique_ptr<Output>> make_influx_output(uv_loop_t* loop, const OutputConfig& config);
+
+// How an output kind is built; make_influx_output has this shape.
+using OutputMaker = Result<std::unique_ptr<Output>> (*)(uv_loop_t*, const OutputConfig&);
+
+// Hands the three Influx kinds ("influx-tcp", "influx-udp", "influx-http", each built by
+// make_influx_output) to `add`, so that the output factory can register them without this
+// library knowing the factory:
+//   register_influx_outputs([&](std::string_view kind, OutputMaker make) {
+//     factory.add(kind, make);
+//   });
+void register_influx_outputs(
+    const std::function<void(std::string_view kind, OutputMaker make)>& add);
 
 }  // namespace vigil::metrics

@@ -1,12 +1,12 @@
 // TEMPORARY: a small encoder following spec/influx-push.md, replaced by metrics/influx.cpp.
+#include "metrics/influx_standin.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
 #include <string_view>
 #include <vector>
-
-#include "metrics/influx_standin.h"
 
 namespace vigil::metrics {
 namespace {

@@ -151,8 +151,8 @@ Status validate_output(const OutputConfig& output, size_t index) {
   Status url_status;
   if (info->scheme.empty()) {
     if (!output.url.empty()) {
-      url_status = Status::error("the " + output.kind + " output takes no url, got '" +
-                                 output.url + "'");
+      url_status =
+          Status::error("the " + output.kind + " output takes no url, got '" + output.url + "'");
     }
   } else if (info->scheme == "http") {
     url_status = parse_http_url(output.url).status();

@@ -91,8 +91,8 @@ void QueuedOutput::send_done(size_t delivered, Verdict rest, std::string_view er
   switch (rest) {
     case Verdict::delivered:
       if (outage_) {
-        VIGIL_LOG(push_log(), info, "%s: sending again after %d failed attempts",
-                  label_.c_str(), backoff_.attempt());
+        VIGIL_LOG(push_log(), info, "%s: sending again after %d failed attempts", label_.c_str(),
+                  backoff_.attempt());
       }
       outage_ = false;
       backoff_.reset();

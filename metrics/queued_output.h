@@ -103,8 +103,8 @@ class QueuedOutput : public Output {
   std::string last_reject_;    // The last rejection message logged.
   uint64_t send_errors_ = 0;
   int64_t last_error_ns_ = 0;
-  uint64_t unencodable_ = 0;   // Points with no valid field (counted in dropped too).
-  uint64_t uncarriable_ = 0;   // Lines the transport cannot carry (counted in dropped too).
+  uint64_t unencodable_ = 0;  // Points with no valid field (counted in dropped too).
+  uint64_t uncarriable_ = 0;  // Lines the transport cannot carry (counted in dropped too).
   std::vector<std::function<void()>> done_;
 };
 

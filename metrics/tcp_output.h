@@ -48,7 +48,7 @@ class TcpOutput final : public QueuedOutput {
   std::unique_ptr<Resolver> resolver_;
   uv_tcp_t* conn_ = nullptr;  // The current connection; closed ones are freed on close.
   bool connected_ = false;
-  int handles_ = 0;           // Connection handles not yet through their close callback.
+  int handles_ = 0;  // Connection handles not yet through their close callback.
   std::function<void()> closed_;
   bool closing_ = false;
 };

@@ -62,8 +62,8 @@ void UdpOutput::send_batch(std::span<const std::string> lines) {
       finish(status != 0 ? status : UV_ECANCELED);
       return;
     }
-    std::memcpy(&addr_, addr, addr->sa_family == AF_INET6 ? sizeof(sockaddr_in6)
-                                                          : sizeof(sockaddr_in));
+    std::memcpy(&addr_, addr,
+                addr->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
     resolved_ = true;
     send_next();
   });

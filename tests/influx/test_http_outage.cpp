@@ -72,7 +72,8 @@ TEST_CASE("every point produced during an outage lands exactly once after influx
       produced = producer.produced;
     }
     out.flush();
-    CHECK(test::run_until(&loop, [&] { return out.stats().queued == 0; }, 30s));
+    CHECK(test::run_until(
+        &loop, [&] { return out.stats().queued == 0; }, 30s));
     OutputStats s = out.stats();
     CHECK(s.produced == static_cast<uint64_t>(produced));
     CHECK(s.sent == static_cast<uint64_t>(produced));
@@ -112,7 +113,8 @@ TEST_CASE("with a small buffer_limit exactly the dropped points are missing") {
       produced = producer.produced;
     }
     out.flush();
-    CHECK(test::run_until(&loop, [&] { return out.stats().queued == 0; }, 30s));
+    CHECK(test::run_until(
+        &loop, [&] { return out.stats().queued == 0; }, 30s));
     OutputStats s = out.stats();
     dropped = s.dropped;
     CHECK(dropped > 0);

@@ -91,7 +91,7 @@ TEST_CASE("a rejected batch is dropped and counted") {
 TEST_CASE("overflow while a batch is in flight dooms the in-flight lines first") {
   OutputQueue q(3, 2);
   for (int i = 0; i < 3; ++i) q.push(line(i));
-  q.take_batch();  // 0 and 1 in flight, 2 pending.
+  q.take_batch();   // 0 and 1 in flight, 2 pending.
   q.push(line(3));  // Over by one: line 0 is doomed, nothing dropped yet.
   CHECK(q.dropped() == 0);
   check_invariant(q);
@@ -118,7 +118,7 @@ TEST_CASE("overflow beyond the batch in flight drops pending lines, oldest first
   q.push(line(2));  // Dooms 0.
   q.push(line(3));  // 0 already doomed: drops 1, the oldest pending.
   CHECK(q.dropped() == 1);
-  q.retry();        // Drops 0.
+  q.retry();  // Drops 0.
   CHECK(q.dropped() == 2);
   CHECK(as_vector(q.take_batch()) == std::vector<std::string>{line(2)});
   check_invariant(q);

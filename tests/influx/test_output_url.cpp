@@ -133,6 +133,5 @@ TEST_CASE("bounds and credentials are checked") {
   c = output("influx-http", "http://h/write?db=d");
   c.token = "t";
   c.username = "u";
-  CHECK(error_of(c) ==
-        "outputs[0].token: give either token (2.x) or username/password (1.x)");
+  CHECK(error_of(c) == "outputs[0].token: give either token (2.x) or username/password (1.x)");
 }

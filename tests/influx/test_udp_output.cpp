@@ -74,11 +74,10 @@ TEST_CASE("udp output lands points with exact values, tags and timestamps") {
     json = fx.query("udpdb", "SELECT * FROM \"disk io\"");
     std::this_thread::sleep_for(10ms);
   }
-  CHECK(json ==
-        R"({"results":[{"statement_id":0,"series":[{"name":"disk io","columns":["time",)"
-        R"("device","k=v","name","ratio","reads"],"values":[[1700000000000000007,"sd a,1",)"
-        R"("x=y","a \"b\"",0.25,12]]}]}]})"
-        "\n");
+  CHECK(json == R"({"results":[{"statement_id":0,"series":[{"name":"disk io","columns":["time",)"
+                R"("device","k=v","name","ratio","reads"],"values":[[1700000000000000007,"sd a,1",)"
+                R"("x=y","a \"b\"",0.25,12]]}]}]})"
+                "\n");
 }
 
 TEST_CASE("a line longer than max_payload is dropped and counted, the rest lands") {

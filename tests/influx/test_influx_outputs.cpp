@@ -1,0 +1,52 @@
+// Building Influx outputs from config tables, as the output factory does.
+#include <doctest/doctest.h>
+
+#include <set>
+#include <string>
+
+#include "metrics/influx_outputs.h"
+#include "tests/influx/loop_util.h"
+
+using namespace vigil;
+using namespace vigil::metrics;
+
+TEST_CASE("the three influx kinds are registered, each with a maker") {
+  std::set<std::string> kinds;
+  register_influx_outputs([&](std::string_view kind, OutputMaker make) {
+    bool is_maker = make == &make_influx_output;
+    CHECK(is_maker);
+    kinds.insert(std::string(kind));
+  });
+  CHECK(kinds == std::set<std::string>{"influx-http", "influx-tcp", "influx-udp"});
+}
+
+TEST_CASE("a valid table builds an output named after its name key") {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  {
+    OutputConfig c;
+    c.kind = "influx-udp";
+    c.url = "udp://127.0.0.1:9";
+    c.name = "lab";
+    auto out = make_influx_output(&loop, c);
+    REQUIRE(out.ok());
+    CHECK((*out)->full_name() == "output/influx/lab");
+    CHECK(test::shut_down(&loop, **out));
+  }
+  CHECK(test::close_loop(&loop) == 0);
+}
+
+TEST_CASE("a bad table builds nothing and says why") {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  OutputConfig c;
+  c.kind = "influx-http";
+  c.url = "http://h:8086/";
+  auto out = make_influx_output(&loop, c);
+  CHECK(!out.ok());
+  CHECK(out.status().message().rfind("outputs[0].url: expected http(s)://", 0) == 0);
+  c.kind = "stdout";
+  c.url = "";
+  CHECK(make_influx_output(&loop, c).status().message() == "not an influx output kind: 'stdout'");
+  CHECK(test::close_loop(&loop) == 0);
+}
