@@ -1,5 +1,6 @@
 #include "metrics/queued_output.h"
 
+#include <cassert>
 #include <chrono>
 #include <utility>
 
@@ -169,6 +170,8 @@ void QueuedOutput::end_drain() {
 
 void QueuedOutput::closed_one() {
   if (--open_handles_ > 0) return;
+  // Transports settle their send before reporting closed (close_transport's contract).
+  assert(!sending_ && !queue_.in_flight());
   closed_ = true;
   uint64_t left = queue_.pending();
   queue_.drop_pending();
