@@ -11,7 +11,7 @@
 namespace vigil::metrics {
 
 Result<std::unique_ptr<Output>> make_influx_output(uv_loop_t* loop, const OutputConfig& config) {
-  if (Status st = validate_output(config, 0); !st.ok()) return st;
+  if (Status st = check_output(config); !st.ok()) return st;
   // Jitter differs between processes so that many vigils do not retry in step.
   auto seed = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
   std::unique_ptr<Output> out;

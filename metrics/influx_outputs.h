@@ -15,7 +15,8 @@
 namespace vigil::metrics {
 
 // Builds the output of `config.kind` (one of the three Influx kinds). Fails with the
-// message of validate_output() (index 0 in it) for a bad table or another kind.
+// reason of check_output() ("url: expected udp://HOST:PORT, got 'x'") for a bad table;
+// the pipeline puts "outputs[N] (KIND): " in front.
 // "loop" must outlive the output; see QueuedOutput for shutdown before destruction.
 Result<std::unique_ptr<Output>> make_influx_output(uv_loop_t* loop, const OutputConfig& config);
 
@@ -25,8 +26,8 @@ using OutputMaker = Result<std::unique_ptr<Output>> (*)(uv_loop_t*, const Output
 // Hands the three Influx kinds ("influx-tcp", "influx-udp", "influx-http", each built by
 // make_influx_output) to `add`, so that the output factory can register them without this
 // library knowing the factory:
-//   register_influx_outputs([&](std::string_view kind, OutputMaker make) {
-//     factory.add(kind, make);
+//   register_influx_outputs([](std::string_view kind, OutputMaker make) {
+//     register_output_kind(std::string(kind), make);  // metrics/output_factory.h
 //   });
 void register_influx_outputs(
     const std::function<void(std::string_view kind, OutputMaker make)>& add);

@@ -47,7 +47,7 @@ bool append_value(std::string& out, const FieldValue& v) {
 
 }  // namespace
 
-void encode_point(const Point& p, std::string& out) {
+bool encode_point(const Point& p, std::string* out) {
   std::string line;
   append_name(line, p.measurement, false);
   std::vector<const Tag*> tags;
@@ -70,9 +70,10 @@ void encode_point(const Point& p, std::string& out) {
     line += one;
     sep = ',';
   }
-  if (sep == ' ') return;
+  if (sep == ' ') return false;
   line += ' ' + std::to_string(p.time_ns) + '\n';
-  out += line;
+  *out += line;
+  return true;
 }
 
 }  // namespace vigil::metrics

@@ -10,7 +10,9 @@
 
 namespace vigil::metrics {
 
-// Appends one LF-terminated line for `p` to `out`, or nothing if `p` has no valid field.
-void encode_point(const Point& p, std::string& out);
+// Appends one LF-terminated line for `p` to `*out` and returns true, or returns false and
+// appends nothing if `p` has no valid field. Same call shape as metrics-core's
+// encode_point(point, out, counters = nullptr).
+bool encode_point(const Point& p, std::string* out);
 
 }  // namespace vigil::metrics

@@ -139,13 +139,18 @@ std::string with_precision(std::string_view url) {
 }
 
 Status validate_output(const OutputConfig& output, size_t index) {
-  std::string where = "outputs[" + std::to_string(index) + "].";
+  Status st = check_output(output);
+  if (st.ok()) return st;
+  return Status::error("outputs[" + std::to_string(index) + "]." + st.message());
+}
+
+Status check_output(const OutputConfig& output) {
   const KindInfo* info = nullptr;
   for (const KindInfo& k : kKinds) {
     if (k.kind == output.kind) info = &k;
   }
   if (info == nullptr) {
-    return Status::error(where + "kind: unknown output kind '" + output.kind +
+    return Status::error("kind: unknown output kind '" + output.kind +
                          "' (expected stdout, influx-tcp, influx-udp, influx-http)");
   }
   Status url_status;
@@ -159,20 +164,20 @@ Status validate_output(const OutputConfig& output, size_t index) {
   } else {
     url_status = parse_socket_url(info->scheme, output.url).status();
   }
-  if (!url_status.ok()) return Status::error(where + "url: " + url_status.message());
-  if (output.buffer_limit == 0) return Status::error(where + "buffer_limit: must be at least 1");
-  if (output.batch_size == 0) return Status::error(where + "batch_size: must be at least 1");
-  if (output.timeout.count() <= 0) return Status::error(where + "timeout: must be positive");
+  if (!url_status.ok()) return Status::error("url: " + url_status.message());
+  if (output.buffer_limit == 0) return Status::error("buffer_limit: must be at least 1");
+  if (output.batch_size == 0) return Status::error("batch_size: must be at least 1");
+  if (output.timeout.count() <= 0) return Status::error("timeout: must be positive");
   if (output.max_payload < kMinUdpPayload || output.max_payload > kMaxUdpPayload) {
-    return Status::error(where + "max_payload: " + std::to_string(output.max_payload) +
+    return Status::error("max_payload: " + std::to_string(output.max_payload) +
                          " is out of range (expected 64-65507 bytes)");
   }
   bool http = info->scheme == "http";
   if (!http && (!output.token.empty() || !output.username.empty() || !output.password.empty())) {
-    return Status::error(where + "token, username and password apply to influx-http only");
+    return Status::error("token, username and password apply to influx-http only");
   }
   if (!output.token.empty() && !output.username.empty()) {
-    return Status::error(where + "token: give either token (2.x) or username/password (1.x)");
+    return Status::error("token: give either token (2.x) or username/password (1.x)");
   }
   return Status();
 }

@@ -41,7 +41,11 @@ Result<OutputUrl> parse_http_url(std::string_view url);
 //   "http://h/write?db=d" => "http://h/write?db=d&precision=n"
 std::string with_precision(std::string_view url);
 
-// Checks one output table. `index` is its position, used in the messages:
+// Checks one output table; the message names the key and the reason only:
+//   "url: expected tcp://HOST:PORT, got 'localhost:8094'".
+Status check_output(const OutputConfig& output);
+
+// check_output() with the table's position in front, for the config loader:
 //   "outputs[1].url: expected tcp://HOST:PORT, got 'localhost:8094'".
 Status validate_output(const OutputConfig& output, size_t index);
 

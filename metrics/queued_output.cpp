@@ -43,8 +43,7 @@ void QueuedOutput::write(std::span<const Point> points) {
       continue;
     }
     line.clear();
-    encode_point(p, line);
-    if (line.empty()) {
+    if (!encode_point(p, &line)) {
       // No valid field left: nothing can be sent for this point.
       if (unencodable_++ == 0) {
         VIGIL_LOG(push_log(), warning, "%s: dropping point '%s' with no valid field",

@@ -44,7 +44,7 @@ TEST_CASE("a bad table builds nothing and says why") {
   c.url = "http://h:8086/";
   auto out = make_influx_output(&loop, c);
   CHECK(!out.ok());
-  CHECK(out.status().message().rfind("outputs[0].url: expected http(s)://", 0) == 0);
+  CHECK(out.status().message().rfind("url: expected http(s)://", 0) == 0);
   c.kind = "stdout";
   c.url = "";
   CHECK(make_influx_output(&loop, c).status().message() == "not an influx output kind: 'stdout'");

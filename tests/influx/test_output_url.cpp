@@ -114,6 +114,12 @@ TEST_CASE("output table errors name the table, the key and what was expected") {
         "outputs[0].url: the stdout output takes no url, got 'udp://h:1'");
 }
 
+TEST_CASE("check_output gives the reason without the table's position") {
+  CHECK(check_output(output("influx-udp", "udp://h")).message() ==
+        "url: expected udp://HOST:PORT, got 'udp://h'");
+  CHECK(check_output(output("influx-udp", "udp://h:1")).ok());
+}
+
 TEST_CASE("bounds and credentials are checked") {
   OutputConfig c = output("influx-udp", "udp://h:1");
   c.buffer_limit = 0;
