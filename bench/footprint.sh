@@ -6,7 +6,9 @@
 #
 # Measured from /proc, in the same run, for vigil and for the baseline bench/idle_loop (a
 # bare libuv loop with a 1 s timer, built by meson next to the other benchmarks):
-#   RSS: median of one sample per second after a 5 s warm-up (VmRSS);
+#   RSS: median of one sample per second after a 5 s warm-up (VmRSS, the target's measure),
+#        and the private part alone (RssAnon: the file-backed pages of shared libraries,
+#        libcurl's ~30 dependencies above all, are shared with other processes);
 #   CPU: (utime + stime) over the whole run / wall time, in % of one core.
 # Prints each figure, vigil/baseline ratios, and the targets (RSS <= 4096 KiB, CPU <= 0.2 %).
 # Exits 1 if a target is missed or no point reached InfluxDB, 2 on a setup problem.
@@ -104,6 +106,7 @@ pids+=("$base_pid")
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+anon_kib() { awk '/^RssAnon:/ {print $2}' "/proc/$1/status"; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 sleep 0.2
@@ -113,12 +116,16 @@ vigil_t0=$(ticks "$vigil_pid")
 base_t0=$(ticks "$base_pid")
 : >"$work/vigil.rss"
 : >"$work/base.rss"
+: >"$work/vigil.anon"
+: >"$work/base.anon"
 for ((i = 1; i <= seconds; i++)); do
   sleep 1
   kill -0 "$vigil_pid" 2>/dev/null || die "vigil exited during the run; see $work/vigil.log"
   if ((i > 5)); then
     rss_kib "$vigil_pid" >>"$work/vigil.rss"
     rss_kib "$base_pid" >>"$work/base.rss"
+    anon_kib "$vigil_pid" >>"$work/vigil.anon"
+    anon_kib "$base_pid" >>"$work/base.anon"
   fi
 done
 vigil_t1=$(ticks "$vigil_pid")
@@ -128,6 +135,8 @@ end=$(date +%s.%N)
 hz=$(getconf CLK_TCK)
 vigil_rss=$(median <"$work/vigil.rss")
 base_rss=$(median <"$work/base.rss")
+vigil_anon=$(median <"$work/vigil.anon")
+base_anon=$(median <"$work/base.anon")
 read -r vigil_cpu base_cpu <<<"$(awk -v a="$vigil_t0" -v b="$vigil_t1" -v c="$base_t0" \
   -v d="$base_t1" -v hz="$hz" -v s="$start" -v e="$end" \
   'BEGIN {w = e - s; printf "%.3f %.3f\n", (b - a) / hz / w * 100, (d - c) / hz / w * 100}')"
@@ -138,6 +147,7 @@ series=$(curl -s -G "http://127.0.0.1:$http_port/query" --data-urlencode 'db=vig
 echo "footprint over ${seconds}s (RSS median of 1 s samples after 5 s; CPU over the run)"
 printf '  %-22s %10s %10s\n' "" "vigil" "idle_loop"
 printf '  %-22s %10s %10s\n' "RSS (KiB)" "$vigil_rss" "$base_rss"
+printf '  %-22s %10s %10s\n' "  private (RssAnon)" "$vigil_anon" "$base_anon"
 printf '  %-22s %10s %10s\n' "CPU (% of one core)" "$vigil_cpu" "$base_cpu"
 awk -v v="$vigil_rss" -v b="$base_rss" -v vc="$vigil_cpu" -v bc="$base_cpu" 'BEGIN {
   printf "  RATIO rss vigil/idle_loop = %.2f (vigil - baseline = %d KiB)\n", v / b, v - b
