@@ -2,9 +2,15 @@
 
 #include <unistd.h>
 
+#include <memory>
 #include <utility>
 
 #include "logging/log.h"
+#include "metrics/influx_outputs.h"
+#include "metrics/pipeline.h"
+#ifdef VIGIL_HAVE_MEMPROF
+#include "memprof/trace_server.h"
+#endif
 
 namespace vigil {
 namespace {
@@ -32,9 +38,16 @@ struct Monitor::Impl {
   uv_loop_t* loop;
   Config config;
   metrics::Registry elements;
+  // Built in the constructor so that add_source() works before start(); it opens no
+  // handle until start().
+  std::unique_ptr<metrics::Pipeline> pipeline;
   std::function<void()> shutdown_handler;
   bool started = false;
+  bool pipeline_started = false;
   bool stopping = false;
+#ifdef VIGIL_HAVE_MEMPROF
+  std::unique_ptr<memprof::TraceServer> memtrace;  // the memtrace port (memprof builds only)
+#endif
 };
 
 Monitor::Monitor(uv_loop_t* loop, Config config) : impl_(std::make_unique<Impl>()) {
@@ -45,6 +58,7 @@ Monitor::Monitor(uv_loop_t* loop, Config config) : impl_(std::make_unique<Impl>(
     gethostname(host, sizeof host - 1);
     impl_->config.hostname = host;
   }
+  impl_->pipeline = std::make_unique<metrics::Pipeline>(loop, &impl_->elements, impl_->config);
 }
 
 Monitor::~Monitor() { stop(); }
@@ -59,6 +73,20 @@ Status Monitor::start() {
     if (Status st = logging::apply(*spec); !st.ok())
       return Status::error("logging: " + st.message());
   }
+  // The influx-tcp, influx-udp and influx-http kinds, before the pipeline builds outputs.
+  metrics::register_influx_outputs();
+  if (Status st = impl_->pipeline->start(); !st.ok()) return st;
+  impl_->pipeline_started = true;
+#ifdef VIGIL_HAVE_MEMPROF
+  impl_->memtrace = std::make_unique<memprof::TraceServer>(impl_->loop, impl_->config.memtrace,
+                                                           impl_->config.hostname);
+  if (Status st = impl_->memtrace->start(); !st.ok()) {
+    impl_->memtrace.reset();
+    return st;
+  }
+  impl_->pipeline->add_counter("trace_samples", [] { return memprof::trace_counters().samples; });
+  impl_->pipeline->add_counter("trace_drops", [] { return memprof::trace_counters().dropped; });
+#endif
   impl_->started = true;
   VIGIL_LOG(kLog, info, "vigil started on host %s", impl_->config.hostname.c_str());
   return Status();
@@ -68,11 +96,20 @@ void Monitor::stop(std::function<void()> done) {
   if (impl_->stopping) return;
   impl_->stopping = true;
   if (impl_->started) VIGIL_LOG(kLog, info, "stopping");
+#ifdef VIGIL_HAVE_MEMPROF
+  if (impl_->memtrace) impl_->memtrace->stop();  // synchronous: handles close on the loop
+#endif
   auto barrier = std::make_shared<StopBarrier>();
   barrier->done = std::move(done);
   // Each part is asked to stop with its own callback from expect(barrier); parts stop in
   // reverse order of creation, e.g. control->stop(expect(barrier)).
+  // Outputs get up to 5 s to send what is queued (spec/control-protocol.md §5.2).
+  if (impl_->pipeline_started) impl_->pipeline->shutdown(std::chrono::seconds(5), expect(barrier));
   if (--barrier->pending == 0 && barrier->done) barrier->done();
+}
+
+void Monitor::add_source(std::unique_ptr<metrics::Source> source) {
+  impl_->pipeline->add_source(std::move(source));
 }
 
 void Monitor::set_shutdown_handler(std::function<void()> handler) {
@@ -90,6 +127,11 @@ void Monitor::request_shutdown() {
 const Config& Monitor::config() const { return impl_->config; }
 metrics::Registry& Monitor::elements() { return impl_->elements; }
 int Monitor::control_port() const { return 0; }
-int Monitor::memtrace_port() const { return 0; }
+int Monitor::memtrace_port() const {
+#ifdef VIGIL_HAVE_MEMPROF
+  if (impl_->memtrace) return impl_->memtrace->port();
+#endif
+  return 0;
+}
 
 }  // namespace vigil

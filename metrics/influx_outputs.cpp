@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "metrics/http_output.h"
+#include "metrics/output_factory.h"
 #include "metrics/output_url.h"
 #include "metrics/tcp_output.h"
 #include "metrics/udp_output.h"
@@ -27,10 +28,9 @@ Result<std::unique_ptr<Output>> make_influx_output(uv_loop_t* loop, const Output
   return out;
 }
 
-void register_influx_outputs(
-    const std::function<void(std::string_view kind, OutputMaker make)>& add) {
-  for (std::string_view kind : {"influx-tcp", "influx-udp", "influx-http"}) {
-    add(kind, make_influx_output);
+void register_influx_outputs() {
+  for (const char* kind : {"influx-tcp", "influx-udp", "influx-http"}) {
+    register_output_kind(kind, make_influx_output);
   }
 }
 

@@ -4,9 +4,7 @@
 
 #include <uv.h>
 
-#include <functional>
 #include <memory>
-#include <string_view>
 
 #include "common/config.h"
 #include "common/status.h"
@@ -20,16 +18,9 @@ namespace vigil::metrics {
 // "loop" must outlive the output; see QueuedOutput for shutdown before destruction.
 Result<std::unique_ptr<Output>> make_influx_output(uv_loop_t* loop, const OutputConfig& config);
 
-// How an output kind is built; make_influx_output has this shape.
-using OutputMaker = Result<std::unique_ptr<Output>> (*)(uv_loop_t*, const OutputConfig&);
-
-// Hands the three Influx kinds ("influx-tcp", "influx-udp", "influx-http", each built by
-// make_influx_output) to `add`, so that the output factory can register them without this
-// library knowing the factory:
-//   register_influx_outputs([](std::string_view kind, OutputMaker make) {
-//     register_output_kind(std::string(kind), make);  // metrics/output_factory.h
-//   });
-void register_influx_outputs(
-    const std::function<void(std::string_view kind, OutputMaker make)>& add);
+// Registers "influx-tcp", "influx-udp" and "influx-http" with the output factory
+// (metrics/output_factory.h), each built by make_influx_output. Call it before the pipeline
+// starts; calling it again changes nothing.
+void register_influx_outputs();
 
 }  // namespace vigil::metrics

@@ -4,7 +4,7 @@
 #include <chrono>
 #include <utility>
 
-#include "metrics/influx_standin.h"
+#include "metrics/influx.h"
 
 namespace vigil::metrics {
 namespace {
