@@ -141,7 +141,8 @@ read -r vigil_cpu base_cpu <<<"$(awk -v a="$vigil_t0" -v b="$vigil_t1" -v c="$ba
   -v d="$base_t1" -v hz="$hz" -v s="$start" -v e="$end" \
   'BEGIN {w = e - s; printf "%.3f %.3f\n", (b - a) / hz / w * 100, (d - c) / hz / w * 100}')"
 series=$(curl -s -G "http://127.0.0.1:$http_port/query" --data-urlencode 'db=vigil' \
-  --data-urlencode 'q=SHOW MEASUREMENTS' | { grep -o '\["[^"]*"\]' || true; } |
+  --data-urlencode 'q=SHOW MEASUREMENTS' | sed -n 's/.*"values":\[//p' |
+  { grep -o '\["[^"]*"\]' || true; } |
   tr -d '[]"' | paste -sd, -)
 
 echo "footprint over ${seconds}s (RSS median of 1 s samples after 5 s; CPU over the run)"
