@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "logging/log.h"
+#include "metrics/influx_outputs.h"
 #include "metrics/pipeline.h"
 #ifdef VIGIL_HAVE_MEMPROF
 #include "memprof/trace_server.h"
@@ -72,6 +73,8 @@ Status Monitor::start() {
     if (Status st = logging::apply(*spec); !st.ok())
       return Status::error("logging: " + st.message());
   }
+  // The influx-tcp, influx-udp and influx-http kinds, before the pipeline builds outputs.
+  metrics::register_influx_outputs();
   if (Status st = impl_->pipeline->start(); !st.ok()) return st;
   impl_->pipeline_started = true;
 #ifdef VIGIL_HAVE_MEMPROF

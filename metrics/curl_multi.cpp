@@ -1,0 +1,158 @@
+#include "metrics/curl_multi.h"
+
+#include <cassert>
+#include <utility>
+#include <vector>
+
+#include "metrics/queued_output.h"
+
+namespace vigil::metrics {
+
+struct CurlMulti::Socket {
+  uv_poll_t poll;
+  curl_socket_t fd;
+  CurlMulti* owner;
+};
+
+CurlMulti::CurlMulti(uv_loop_t* loop) : loop_(loop), timer_(new uv_timer_t) {
+  // Once per process, before any other curl call; thread-safe as a static initializer.
+  static const CURLcode global = curl_global_init(CURL_GLOBAL_DEFAULT);
+  (void)global;
+  multi_ = curl_multi_init();
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, on_socket);
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, on_timer_set);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+  uv_timer_init(loop, timer_);
+  timer_->data = this;
+}
+
+CurlMulti::~CurlMulti() { assert(multi_ == nullptr && handles_ == 0); }
+
+bool CurlMulti::add(CURL* easy, Done done) {
+  if (multi_ == nullptr || curl_multi_add_handle(multi_, easy) != CURLM_OK) return false;
+  transfers_[easy] = std::move(done);
+  return true;
+}
+
+void CurlMulti::remove(CURL* easy) {
+  if (transfers_.erase(easy) == 0) return;
+  curl_multi_remove_handle(multi_, easy);
+}
+
+int CurlMulti::on_socket(CURL*, curl_socket_t fd, int what, void* userp, void* socketp) {
+  auto* self = static_cast<CurlMulti*>(userp);
+  auto* s = static_cast<Socket*>(socketp);
+  if (what == CURL_POLL_REMOVE) {
+    if (s != nullptr) self->close_socket(s);
+    return 0;
+  }
+  if (s == nullptr) {
+    s = new Socket{{}, fd, self};
+    if (int rc = uv_poll_init_socket(self->loop_, &s->poll, fd); rc != 0) {
+      VIGIL_LOG(push_log(), error, "curl socket %d: uv_poll_init_socket: %s", fd, uv_err_name(rc));
+      delete s;
+      return -1;  // Curl fails the transfer, which is retried later.
+    }
+    s->poll.data = s;
+    ++self->handles_;
+    self->sockets_.insert(s);
+    curl_multi_assign(self->multi_, fd, s);
+  }
+  int events = 0;
+  if (what & CURL_POLL_IN) events |= UV_READABLE;
+  if (what & CURL_POLL_OUT) events |= UV_WRITABLE;
+  uv_poll_start(&s->poll, events, on_poll);
+  return 0;
+}
+
+void CurlMulti::close_socket(Socket* s) {
+  if (sockets_.erase(s) == 0) return;
+  if (multi_ != nullptr) curl_multi_assign(multi_, s->fd, nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&s->poll), on_close);
+}
+
+int CurlMulti::on_timer_set(CURLM*, long timeout_ms, void* userp) {
+  auto* self = static_cast<CurlMulti*>(userp);
+  if (timeout_ms < 0) {
+    uv_timer_stop(self->timer_);
+  } else {
+    // Even a 0 ms timeout goes through the loop: curl must not be re-entered from here.
+    uv_timer_start(self->timer_, on_timeout, static_cast<uint64_t>(timeout_ms), 0);
+  }
+  return 0;
+}
+
+void CurlMulti::on_timeout(uv_timer_t* timer) noexcept {
+  auto* self = static_cast<CurlMulti*>(timer->data);
+  int running = 0;
+  curl_multi_socket_action(self->multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+  self->check_done();
+}
+
+void CurlMulti::on_poll(uv_poll_t* poll, int status, int events) noexcept {
+  auto* s = static_cast<Socket*>(poll->data);
+  CurlMulti* self = s->owner;
+  int flags = 0;
+  if (status < 0) {
+    flags = CURL_CSELECT_ERR;
+  } else {
+    if (events & UV_READABLE) flags |= CURL_CSELECT_IN;
+    if (events & UV_WRITABLE) flags |= CURL_CSELECT_OUT;
+  }
+  int running = 0;
+  // `s` may be closed inside this call (CURL_POLL_REMOVE); it is freed only on close.
+  curl_multi_socket_action(self->multi_, s->fd, flags, &running);
+  self->check_done();
+}
+
+void CurlMulti::check_done() {
+  if (multi_ == nullptr) return;
+  int left = 0;
+  while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    CURL* easy = msg->easy_handle;
+    CURLcode result = msg->data.result;
+    auto it = transfers_.find(easy);
+    curl_multi_remove_handle(multi_, easy);
+    if (it == transfers_.end()) continue;
+    Done done = std::move(it->second);
+    transfers_.erase(it);
+    // May add the next transfer; curl allows that outside its own callbacks.
+    done(result);
+    if (multi_ == nullptr) return;
+  }
+}
+
+void CurlMulti::close(std::function<void()> closed) {
+  closed_ = std::move(closed);
+  for (auto& [easy, done] : transfers_) curl_multi_remove_handle(multi_, easy);
+  transfers_.clear();
+  // Cleanup closes cached connections and may report them through on_socket.
+  curl_multi_cleanup(multi_);
+  multi_ = nullptr;
+  std::vector<Socket*> left(sockets_.begin(), sockets_.end());
+  for (Socket* s : left) close_socket(s);
+  uv_close(reinterpret_cast<uv_handle_t*>(timer_), on_close);
+}
+
+void CurlMulti::on_close(uv_handle_t* handle) noexcept {
+  CurlMulti* self = nullptr;
+  if (handle->type == UV_TIMER) {
+    self = static_cast<CurlMulti*>(handle->data);
+    delete reinterpret_cast<uv_timer_t*>(handle);
+  } else {
+    auto* s = static_cast<Socket*>(handle->data);
+    self = s->owner;
+    delete s;
+  }
+  self->closed_one();
+}
+
+void CurlMulti::closed_one() {
+  if (--handles_ > 0 || !closed_) return;
+  std::function<void()> closed = std::move(closed_);
+  closed();
+}
+
+}  // namespace vigil::metrics

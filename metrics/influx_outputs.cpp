@@ -1,0 +1,37 @@
+#include "metrics/influx_outputs.h"
+
+#include <chrono>
+#include <cstdint>
+
+#include "metrics/http_output.h"
+#include "metrics/output_factory.h"
+#include "metrics/output_url.h"
+#include "metrics/tcp_output.h"
+#include "metrics/udp_output.h"
+
+namespace vigil::metrics {
+
+Result<std::unique_ptr<Output>> make_influx_output(uv_loop_t* loop, const OutputConfig& config) {
+  if (Status st = check_output(config); !st.ok()) return st;
+  // Jitter differs between processes so that many vigils do not retry in step.
+  auto seed = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  std::unique_ptr<Output> out;
+  if (config.kind == "influx-tcp") {
+    out = std::make_unique<TcpOutput>(loop, config, seed);
+  } else if (config.kind == "influx-udp") {
+    out = std::make_unique<UdpOutput>(loop, config, seed);
+  } else if (config.kind == "influx-http") {
+    out = std::make_unique<HttpOutput>(loop, config, seed);
+  } else {
+    return Status::error("not an influx output kind: '" + config.kind + "'");
+  }
+  return out;
+}
+
+void register_influx_outputs() {
+  for (const char* kind : {"influx-tcp", "influx-udp", "influx-http"}) {
+    register_output_kind(kind, make_influx_output);
+  }
+}
+
+}  // namespace vigil::metrics
