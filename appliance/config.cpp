@@ -11,6 +11,7 @@
 #include <type_traits>
 
 #include "appliance/options.h"
+#include "metrics/output_url.h"
 
 namespace vigil {
 namespace {
@@ -105,34 +106,6 @@ Status walk(T& target, const std::vector<Option<T>>& table, const std::string& p
   return Status();
 }
 
-Status check_output(const std::string& at, const OutputConfig& o) {
-  if (o.kind.empty())
-    return Status::error(at +
-                         ": kind: missing (expected one of stdout, "
-                         "influx-tcp, influx-udp, influx-http)");
-  if (o.kind == "stdout") return Status();
-  const std::string schemes = o.kind == "influx-tcp"   ? "tcp://"
-                              : o.kind == "influx-udp" ? "udp://"
-                                                       : "http:// or https://";
-  const std::string example = o.kind == "influx-tcp"   ? "tcp://HOST:8094"
-                              : o.kind == "influx-udp" ? "udp://HOST:8089"
-                                                       : "http://HOST:8086/write?db=vigil";
-  bool scheme_ok = o.kind == "influx-http"
-                       ? (o.url.starts_with("http://") || o.url.starts_with("https://"))
-                       : o.url.starts_with(schemes);
-  std::string rest = o.url.substr(std::min(o.url.size(), o.url.find("://") + 3));
-  std::string hostport = rest.substr(0, rest.find('/'));
-  size_t colon = hostport.rfind(':');
-  bool has_port = o.kind == "influx-http" ||
-                  (colon != std::string::npos && colon > 0 && colon + 1 < hostport.size() &&
-                   hostport.find_first_not_of("0123456789", colon + 1) == std::string::npos);
-  if (!scheme_ok || hostport.empty() || !has_port) {
-    return Status::error(at + ": url: expected " + schemes + " URL such as " + example +
-                         ", got \"" + o.url + "\"");
-  }
-  return Status();
-}
-
 // `outputs` replaces the whole list: an array of tables, each walked against the output
 // table, then checked as a whole and given its default name.
 Status set_outputs(Config& config, const Value& v) {
@@ -147,7 +120,14 @@ Status set_outputs(Config& config, const Value& v) {
     if (!item.is_table()) return bad_value(at, item, Bad{"a table with kind and url", ""});
     OutputConfig o;
     if (Status st = walk(o, output_options(), "", item); !st.ok()) return st;
-    if (Status st = check_output(where(item) + ": " + at, o); !st.ok()) return st;
+    if (o.kind.empty()) {
+      return Status::error(where(item) + ": " + at +
+                           ": kind: missing (expected one of stdout, influx-tcp, influx-udp, "
+                           "influx-http)");
+    }
+    if (Status st = metrics::check_output(o); !st.ok()) {
+      return Status::error(where(item) + ": " + at + ": " + st.message());
+    }
     if (o.name.empty()) {
       o.name = "main";
       for (int n = 2; names.count(o.name) > 0; ++n) o.name = "main-" + std::to_string(n);

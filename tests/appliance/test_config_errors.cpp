@@ -143,7 +143,7 @@ TEST_CASE("a bad log level spec is reported with the level parser's words") {
 
 TEST_CASE("bad outputs name the table and the field") {
   CHECK(error_of("[[outputs]]\nkind = \"influx-udp\"\nurl = \"http://x\"\n") ==
-        ":1:1: outputs[0]: url: expected udp:// URL such as udp://HOST:8089, got \"http://x\"");
+        ":1:1: outputs[0]: url: expected udp://HOST:PORT, got 'http://x'");
   CHECK(error_of("[[outputs]]\nurl = \"udp://x:1\"\n") ==
         ":1:1: outputs[0]: kind: missing (expected one of stdout, influx-tcp, influx-udp, "
         "influx-http)");
