@@ -5,6 +5,8 @@
 #include <utility>
 
 #include "logging/log.h"
+#include "net/control.h"
+#include "net/control_server.h"
 
 namespace vigil {
 namespace {
@@ -20,7 +22,26 @@ struct Monitor::Impl {
   std::function<void()> shutdown_handler;
   bool started = false;
   bool stopping = false;
+  // The control plane. The controller outlives the server that calls it.
+  std::unique_ptr<net::Controller> controller;
+  std::unique_ptr<net::ControlServer> control;
+
+  Status start_control(Monitor* self);
 };
+
+Status Monitor::Impl::start_control(Monitor* self) {
+  const ControlConfig& cc = config.control;
+  controller = std::make_unique<net::Controller>(&elements, [self] { self->request_shutdown(); });
+  net::ServerOptions options;
+  options.max_connections = cc.max_connections;
+  options.allow = cc.allow;
+  control = std::make_unique<net::ControlServer>(loop, controller.get(), options);
+  Status st;
+  if (!cc.listen.empty()) st = control->listen_tcp(cc.listen);
+  if (st.ok() && !cc.socket_path.empty()) st = control->listen_unix(cc.socket_path);
+  if (!st.ok()) control->close();
+  return st;
+}
 
 Monitor::Monitor(uv_loop_t* loop, Config config) : impl_(std::make_unique<Impl>()) {
   impl_->loop = loop;
@@ -41,8 +62,10 @@ Status Monitor::start() {
     if (spec_text.empty()) continue;
     auto spec = logging::parse_level_spec(spec_text);
     if (!spec.ok()) return Status::error("logging: " + spec.status().message());
-    if (Status st = logging::apply(*spec); !st.ok()) return Status::error("logging: " + st.message());
+    if (Status st = logging::apply(*spec); !st.ok())
+      return Status::error("logging: " + st.message());
   }
+  if (Status st = impl_->start_control(this); !st.ok()) return st;
   impl_->started = true;
   VIGIL_LOG(kLog, info, "vigil started on host %s", impl_->config.hostname.c_str());
   return Status();
@@ -52,6 +75,7 @@ void Monitor::stop(std::function<void()> done) {
   if (impl_->stopping) return;
   impl_->stopping = true;
   if (impl_->started) VIGIL_LOG(kLog, info, "stopping");
+  if (impl_->control) impl_->control->close();
   if (done) done();
 }
 
@@ -69,7 +93,7 @@ void Monitor::request_shutdown() {
 
 const Config& Monitor::config() const { return impl_->config; }
 metrics::Registry& Monitor::elements() { return impl_->elements; }
-int Monitor::control_port() const { return 0; }
+int Monitor::control_port() const { return impl_->control ? impl_->control->tcp_port() : 0; }
 int Monitor::memtrace_port() const { return 0; }
 
 }  // namespace vigil
