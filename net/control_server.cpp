@@ -18,7 +18,7 @@ constexpr int kBacklog = 128;
 constexpr uint64_t kDenyLogIntervalMs = 1'000;
 // Refused connections (over max_connections) linger too; beyond this many in all, a new
 // connection is dropped with no reply, so a flood cannot grow memory without bound.
-constexpr size_t kExtraConnections = 64;
+constexpr size_t kExtraConnections = 256;
 
 std::string uv_error(std::string_view action, std::string_view what, int err) {
   return std::string(action) + " " + std::string(what) + ": " + uv_err_name(err);
@@ -145,6 +145,8 @@ bool ControlServer::peer_allowed(Connection* c) {
                                reinterpret_cast<sockaddr*>(&peer), &len);
   if (err == 0 && cidr_allows(options_.allow, reinterpret_cast<sockaddr*>(&peer))) return true;
   controller_->stats().denied_peers.fetch_add(1, std::memory_order_relaxed);
+  // Rate-limit only the lines really written, so a level change shows the next denial.
+  if (!kLog.enabled(logging::Level::warning)) return false;
   uint64_t now = uv_now(loop_);
   if (last_deny_log_ms_ == 0 || now - last_deny_log_ms_ >= kDenyLogIntervalMs) {
     std::string who =
