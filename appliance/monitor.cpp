@@ -13,6 +13,21 @@ namespace {
 
 logging::Source kLog{"appliance"};
 
+// Counts the parts still stopping; the last one to finish runs `done`. Shared by the
+// callbacks, so it outlives the Monitor if the loop runs after the Monitor is gone.
+struct StopBarrier {
+  int pending = 1;  // The extra 1 is released once every part has been asked to stop.
+  std::function<void()> done;
+};
+
+// A callback for one part to call when it has stopped.
+[[maybe_unused]] std::function<void()> expect(const std::shared_ptr<StopBarrier>& barrier) {
+  ++barrier->pending;
+  return [barrier] {
+    if (--barrier->pending == 0 && barrier->done) barrier->done();
+  };
+}
+
 }  // namespace
 
 struct Monitor::Impl {
@@ -75,8 +90,12 @@ void Monitor::stop(std::function<void()> done) {
   if (impl_->stopping) return;
   impl_->stopping = true;
   if (impl_->started) VIGIL_LOG(kLog, info, "stopping");
-  if (impl_->control) impl_->control->close();
-  if (done) done();
+  auto barrier = std::make_shared<StopBarrier>();
+  barrier->done = std::move(done);
+  // Each part is asked to stop with its own callback from expect(barrier); parts stop in
+  // reverse order of creation, e.g. control->stop(expect(barrier)).
+  if (impl_->control) impl_->control->close(expect(barrier));
+  if (--barrier->pending == 0 && barrier->done) barrier->done();
 }
 
 void Monitor::set_shutdown_handler(std::function<void()> handler) {

@@ -32,8 +32,8 @@ struct MemtraceConfig {
 };
 
 struct LoggingConfig {
-  std::string level = "info";  // Default level of every log source.
-  std::string levels;          // A level spec applied after `level`: "net*:debug".
+  std::string level = "info";   // Default level of every log source.
+  std::string levels;           // A level spec applied after `level`: "net*:debug".
   std::string format = "text";  // "text" or "json".
 };
 

@@ -66,8 +66,7 @@ Result<Nanos> parse_duration(std::string_view text) {
       return Status::error("expected number at " + std::to_string(start));
     }
     std::string number(text.substr(start, i - start));
-    if (number.front() == '.' || number.back() == '.' ||
-        number.find('.') != number.rfind('.')) {
+    if (number.front() == '.' || number.back() == '.' || number.find('.') != number.rfind('.')) {
       return Status::error("invalid number '" + number + "' at " + std::to_string(start));
     }
     size_t unit_start = i;
@@ -77,8 +76,7 @@ Result<Nanos> parse_duration(std::string_view text) {
       if (i < text.size()) {
         return Status::error("invalid character at " + std::to_string(i));
       }
-      return Status::error("time unit needed, for example " + number + "sec or " + number +
-                           "ms");
+      return Status::error("time unit needed, for example " + number + "sec or " + number + "ms");
     }
     const Unit* unit = find_unit(unit_name);
     if (unit == nullptr) {

@@ -6,7 +6,7 @@
 namespace vigil::logging {
 namespace {
 
-constexpr std::array<std::string_view, 6> kNames{"quiet", "app",  "error",
+constexpr std::array<std::string_view, 6> kNames{"quiet",   "app",  "error",
                                                  "warning", "info", "debug"};
 
 std::vector<std::string_view> split(std::string_view text, char sep) {
@@ -72,12 +72,24 @@ std::string ocaml_quote(std::string_view text) {
   std::string out = "\"";
   for (char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      case '\b': out += "\\b"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
       default:
         if (c >= 0x20 && c <= 0x7e) {
           out += c;

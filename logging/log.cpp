@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <mutex>
 
@@ -31,7 +32,17 @@ std::atomic<uint64_t> g_errors{0};
 
 constexpr size_t kLineMax = 2048;
 
-// "2026-11-21T22:42:19.123Z". The date part is formatted once a second per thread.
+// Level names padded to one width, so text lines align.
+constexpr std::string_view kPaddedNames[] = {"quiet   ", "app     ", "error   ",
+                                             "warning ", "info    ", "debug   "};
+
+size_t append(char* line, size_t n, std::string_view text) {
+  std::memcpy(line + n, text.data(), text.size());
+  return n + text.size();
+}
+
+// "2026-11-21T22:42:19.123Z" (24 bytes). The date part is formatted once a second per
+// thread.
 size_t format_time(char* out) {
   timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -43,8 +54,14 @@ size_t format_time(char* out) {
     strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &t);
     cached_second = ts.tv_sec;
   }
-  return static_cast<size_t>(
-      std::snprintf(out, 32, "%s.%03ldZ", cached, static_cast<long>(ts.tv_nsec / 1'000'000)));
+  long ms = ts.tv_nsec / 1'000'000;
+  std::memcpy(out, cached, 19);
+  out[19] = '.';
+  out[20] = static_cast<char>('0' + ms / 100);
+  out[21] = static_cast<char>('0' + ms / 10 % 10);
+  out[22] = static_cast<char>('0' + ms % 10);
+  out[23] = 'Z';
+  return 24;
 }
 
 // Appends `text` as the inside of a JSON string.
@@ -97,33 +114,37 @@ void Source::write(Level level, const char* format, ...) const {
   if (level == Level::warning) g_warnings.fetch_add(1, std::memory_order_relaxed);
   if (level == Level::error) g_errors.fetch_add(1, std::memory_order_relaxed);
 
-  char msg[kLineMax];
   va_list args;
   va_start(args, format);
-  int len = std::vsnprintf(msg, sizeof msg, format, args);
-  va_end(args);
-  std::string_view text(msg, std::min(static_cast<size_t>(std::max(len, 0)), sizeof msg - 1));
-
-  char line[kLineMax + 128];
-  char ts[32];
-  size_t ts_len = format_time(ts);
-  size_t n;
+  char line[kLineMax];
+  size_t n = 0;
   if (g_format.load(std::memory_order_relaxed) == Format::json) {
-    n = static_cast<size_t>(std::snprintf(line, sizeof line,
-                                          "{\"time\":\"%.*s\",\"level\":\"%s\",\"source\":\"%s\","
-                                          "\"msg\":\"",
-                                          static_cast<int>(ts_len), ts,
-                                          level_name(level).data(), name_.c_str()));
+    char msg[kLineMax / 2];
+    int len = std::vsnprintf(msg, sizeof msg, format, args);
+    std::string_view text(msg, std::min(static_cast<size_t>(std::max(len, 0)), sizeof msg - 1));
+    n = append(line, n, "{\"time\":\"");
+    n += format_time(line + n);
+    n = append(line, n, "\",\"level\":\"");
+    n = append(line, n, level_name(level));
+    n = append(line, n, "\",\"source\":\"");
+    n += json_escape(line + n, sizeof line / 2, name_);
+    n = append(line, n, "\",\"msg\":\"");
     n += json_escape(line + n, sizeof line - n - 3, text);
-    line[n++] = '"';
-    line[n++] = '}';
+    n = append(line, n, "\"}");
   } else {
-    n = static_cast<size_t>(std::snprintf(line, sizeof line, "%.*s %-7s [%s] %.*s",
-                                          static_cast<int>(ts_len), ts,
-                                          level_name(level).data(), name_.c_str(),
-                                          static_cast<int>(text.size()), text.data()));
-    n = std::min(n, sizeof line - 2);
+    // "2026-11-21T22:42:19.123Z info    [net.control] message": the prefix is copied,
+    // and the message is formatted once, in place.
+    n += format_time(line);
+    line[n++] = ' ';
+    n = append(line, n, kPaddedNames[static_cast<size_t>(level)]);
+    line[n++] = '[';
+    n = append(line, n, std::string_view(name_).substr(0, 128));
+    line[n++] = ']';
+    line[n++] = ' ';
+    int len = std::vsnprintf(line + n, sizeof line - n - 1, format, args);
+    n += std::min(static_cast<size_t>(std::max(len, 0)), sizeof line - n - 2);
   }
+  va_end(args);
   line[n++] = '\n';
   emit(std::string_view(line, n));
 }

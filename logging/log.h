@@ -46,11 +46,11 @@ class Source {
   std::atomic<int> level_;
 };
 
-#define VIGIL_LOG(source, lvl, ...)                                          \
-  do {                                                                       \
-    if ((source).enabled(::vigil::logging::Level::lvl)) {                    \
-      (source).write(::vigil::logging::Level::lvl, __VA_ARGS__);             \
-    }                                                                        \
+#define VIGIL_LOG(source, lvl, ...)                              \
+  do {                                                           \
+    if ((source).enabled(::vigil::logging::Level::lvl)) {        \
+      (source).write(::vigil::logging::Level::lvl, __VA_ARGS__); \
+    }                                                            \
   } while (0)
 
 // Where enabled lines go. Thread: write() may be called from any thread at once.

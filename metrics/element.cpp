@@ -6,24 +6,29 @@ namespace vigil::metrics {
 
 std::string_view kind_name(Kind kind) {
   switch (kind) {
-    case Kind::source: return "source";
-    case Kind::transform: return "transform";
-    case Kind::output: return "output";
+    case Kind::source:
+      return "source";
+    case Kind::transform:
+      return "transform";
+    case Kind::output:
+      return "output";
   }
   return "?";
 }
 
 std::string_view state_name(State state) {
   switch (state) {
-    case State::running: return "running";
-    case State::paused: return "paused";
-    case State::stopped: return "stopped";
+    case State::running:
+      return "running";
+    case State::paused:
+      return "paused";
+    case State::stopped:
+      return "stopped";
   }
   return "?";
 }
 
-Element::Element(Kind kind, std::string plugin, std::string name,
-                 std::vector<std::string> tag_keys)
+Element::Element(Kind kind, std::string plugin, std::string name, std::vector<std::string> tag_keys)
     : kind_(kind),
       plugin_(std::move(plugin)),
       name_(std::move(name)),

@@ -20,17 +20,18 @@
 namespace vigil::metrics {
 
 struct OutputStats {
-  uint64_t produced = 0;     // Points handed to write().
-  uint64_t sent = 0;         // Points the target acknowledged (or, without acks, wrote).
-  uint64_t dropped = 0;      // Points given up: queue overflow, or rejected as bad data.
-  uint64_t queued = 0;       // Points waiting.
-  uint64_t send_errors = 0;  // Failed send attempts (each retried later).
+  uint64_t produced = 0;      // Points handed to write().
+  uint64_t sent = 0;          // Points the target acknowledged (or, without acks, wrote).
+  uint64_t dropped = 0;       // Points given up: queue overflow, or rejected as bad data.
+  uint64_t queued = 0;        // Points waiting.
+  uint64_t send_errors = 0;   // Failed send attempts (each retried later).
   int64_t last_error_ns = 0;  // Wall time of the last failure; 0 if none.
 };
 
 class Output : public Element {
  public:
-  Output(std::string plugin, std::string name) : Element(Kind::output, std::move(plugin), std::move(name)) {}
+  Output(std::string plugin, std::string name)
+      : Element(Kind::output, std::move(plugin), std::move(name)) {}
 
   // Queues the points. Points of a stopped output are dropped and counted.
   virtual void write(std::span<const Point> points) = 0;

@@ -89,7 +89,35 @@ Status ControlServer::listen_unix(const std::string& path) {
   return Status();
 }
 
-void ControlServer::close() {
+namespace {
+
+// Runs `done` from the close callback of a timer that fires on the next loop iteration:
+// by then the close callbacks of every handle closed in this iteration have run.
+void run_after_closes(uv_loop_t* loop, std::function<void()> done) {
+  struct Deferred {
+    uv_timer_t timer;
+    std::function<void()> done;
+  };
+  auto* d = new Deferred{{}, std::move(done)};
+  uv_timer_init(loop, &d->timer);
+  d->timer.data = d;
+  uv_timer_start(
+      &d->timer,
+      [](uv_timer_t* t) {
+        uv_close(reinterpret_cast<uv_handle_t*>(t), [](uv_handle_t* h) {
+          auto* deferred = static_cast<Deferred*>(h->data);
+          std::function<void()> cb = std::move(deferred->done);
+          delete deferred;
+          cb();
+        });
+      },
+      0, 0);
+}
+
+}  // namespace
+
+void ControlServer::close(std::function<void()> done) {
+  if (done) run_after_closes(loop_, std::move(done));
   if (closed_) return;
   closed_ = true;
   tcp_.close();

@@ -17,6 +17,7 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -61,7 +62,9 @@ class ControlServer {
   size_t active_connections() const { return active_; }
 
   // Stops listening, closes every connection and removes the socket file. Idempotent.
-  void close();
+  // `done`, if given, runs on the loop after every handle closed here has been freed (also
+  // when the server was already closed).
+  void close(std::function<void()> done = {});
 
   // For Connection.
   Controller* controller() { return controller_; }

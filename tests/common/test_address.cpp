@@ -1,6 +1,5 @@
-#include <doctest/doctest.h>
-
 #include <arpa/inet.h>
+#include <doctest/doctest.h>
 
 #include "common/address.h"
 

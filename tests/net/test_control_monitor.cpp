@@ -109,3 +109,20 @@ TEST_CASE("a monitor whose control port is taken fails to start with EADDRINUSE"
   uv_run(&loop, UV_RUN_DEFAULT);
   CHECK(uv_loop_close(&loop) == 0);
 }
+
+TEST_CASE("stop runs its callback once the control listeners are closed") {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  vigil::Config config;
+  config.control.listen = "127.0.0.1:0";
+  bool done = false;
+  {
+    vigil::Monitor monitor(&loop, config);
+    REQUIRE(monitor.start().ok());
+    monitor.stop([&] { done = true; });
+    CHECK_FALSE(done);  // The listener's handle is not freed before the loop runs.
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK(done);
+  }
+  CHECK(uv_loop_close(&loop) == 0);
+}

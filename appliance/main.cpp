@@ -1,0 +1,146 @@
+// The vigil appliance: parse the arguments, load the config, create the Monitor, and run
+// the loop until SIGINT, SIGTERM or a `shutdown` command.
+#include <uv.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "appliance/config.h"
+#include "appliance/monitor.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: vigil [--config FILE] [--set KEY=VALUE]... [--check-config]\n"
+    "             [--help] [--version] [--print-config-docs]\n"
+    "\n"
+    "vigil runs a control port, a memtrace port and a metrics push on one event loop.\n"
+    "  --config FILE        read the TOML config FILE (default: none, every default)\n"
+    "  --set KEY=VALUE      override one option, e.g. --set interval=5s; repeatable\n"
+    "  --check-config       check the config, print \"config ok\" and exit 0 (2 if bad)\n"
+    "  --print-config-docs  print the option table as Markdown (docs/config.md)\n"
+    "  --help               print this text and the options\n"
+    "\n"
+    "Exit status: 0 after SIGINT, SIGTERM or `shutdown`; 2 for a bad config, flag or port.\n";
+
+struct Args {
+  std::string config_path;
+  std::vector<std::string> overrides;
+  bool check_only = false;
+};
+
+// Returns an exit status to end with at once, or -1 to go on.
+int parse_args(int argc, char** argv, Args& args) {
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](const char* flag) -> const char* {
+      if (i + 1 < argc) return argv[++i];
+      std::fprintf(stderr, "vigil: %s needs a value\n%s", flag, kUsage);
+      return nullptr;
+    };
+    if (a == "--help" || a == "-h") {
+      std::printf("%s\nOptions (config keys):\n%s", kUsage, vigil::options_help().c_str());
+      return 0;
+    } else if (a == "--version") {
+      std::printf("vigil 0.1.0\n");
+      return 0;
+    } else if (a == "--print-config-docs") {
+      std::printf("%s", vigil::options_markdown().c_str());
+      return 0;
+    } else if (a == "--check-config") {
+      args.check_only = true;
+    } else if (a == "--config") {
+      const char* v = value("--config");
+      if (v == nullptr) return 2;
+      args.config_path = v;
+    } else if (a.starts_with("--config=")) {
+      args.config_path = a.substr(9);
+    } else if (a == "--set") {
+      const char* v = value("--set");
+      if (v == nullptr) return 2;
+      args.overrides.emplace_back(v);
+    } else if (a.starts_with("--set=")) {
+      args.overrides.push_back(a.substr(6));
+    } else {
+      std::fprintf(stderr, "vigil: unknown argument '%s'\n%s", a.c_str(), kUsage);
+      return 2;
+    }
+  }
+  return -1;
+}
+
+// Signals: the first SIGINT or SIGTERM stops the monitor gracefully; a second one ends
+// the process at once.
+struct Signals {
+  uv_signal_t sigint;
+  uv_signal_t sigterm;
+  vigil::Monitor* monitor;
+  bool stopping = false;
+};
+
+void close_signals(Signals& s) {
+  uv_close(reinterpret_cast<uv_handle_t*>(&s.sigint), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&s.sigterm), nullptr);
+}
+
+void begin_stop(Signals& s) {
+  if (s.stopping) return;
+  s.stopping = true;
+  s.monitor->stop([&s] { close_signals(s); });
+}
+
+void on_signal(uv_signal_t* handle, int signum) {
+  auto* s = static_cast<Signals*>(handle->data);
+  if (s->stopping) {
+    std::fprintf(stderr, "vigil: second signal %d, exiting now\n", signum);
+    std::_Exit(128 + signum);
+  }
+  begin_stop(*s);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args args;
+  if (int status = parse_args(argc, argv, args); status >= 0) return status;
+
+  auto config = vigil::load_config(args.config_path, args.overrides);
+  if (!config.ok()) {
+    std::fprintf(stderr, "vigil: bad config: %s\n", config.status().message().c_str());
+    return 2;
+  }
+  if (args.check_only) {
+    std::printf("config ok\n");
+    return 0;
+  }
+
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  int status = 0;
+  {
+    vigil::Monitor monitor(&loop, std::move(config.value()));
+    Signals signals{};
+    signals.monitor = &monitor;
+    for (auto [handle, signum] :
+         {std::pair{&signals.sigint, SIGINT}, {&signals.sigterm, SIGTERM}}) {
+      uv_signal_init(&loop, handle);
+      handle->data = &signals;
+      uv_signal_start(handle, on_signal, signum);
+    }
+    monitor.set_shutdown_handler([&signals] { begin_stop(signals); });
+    if (vigil::Status st = monitor.start(); !st.ok()) {
+      std::fprintf(stderr, "vigil: %s\n", st.message().c_str());
+      status = 2;
+      begin_stop(signals);
+    }
+    uv_run(&loop, UV_RUN_DEFAULT);
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);
+  if (uv_loop_close(&loop) != 0) {
+    std::fprintf(stderr, "vigil: warning: handles left open at exit\n");
+  }
+  return status;
+}
