@@ -11,9 +11,9 @@
 #include "net_test_util.h"
 
 using vigil::test::connect_unix;
-using vigil::test::talk;
 using vigil::test::read_line;
 using vigil::test::send_all;
+using vigil::test::talk;
 
 namespace {
 
