@@ -79,7 +79,8 @@ TEST_CASE("shutdown over TCP makes vigil exit 0 and remove its socket file") {
 
   std::string err;
   const std::string marker = "control port listening on 127.0.0.1:";
-  bool listening = read_until(fds[0], &err, marker) && read_until(fds[0], &err, "\n");
+  // The socket line comes after the port line, so both listeners are up once it is read.
+  bool listening = read_until(fds[0], &err, "control socket listening on " + sock);
   int port = 0;
   if (listening) port = std::atoi(err.c_str() + err.find(marker) + marker.size());
   CHECK_MESSAGE(port > 0, err);
