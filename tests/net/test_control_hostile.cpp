@@ -16,10 +16,10 @@
 
 using namespace std::chrono_literals;
 using vigil::test::connect_tcp;
-using vigil::test::talk;
 using vigil::test::read_all;
 using vigil::test::send_all;
 using vigil::test::ServerFixture;
+using vigil::test::talk;
 
 namespace {
 

@@ -14,8 +14,8 @@
 
 using namespace std::chrono_literals;
 using vigil::test::connect_tcp;
-using vigil::test::talk;
 using vigil::test::ServerFixture;
+using vigil::test::talk;
 
 namespace {
 

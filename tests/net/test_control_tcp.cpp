@@ -13,8 +13,8 @@
 #include "net_test_util.h"
 
 using namespace std::chrono_literals;
-using vigil::test::talk;
 using vigil::test::ServerFixture;
+using vigil::test::talk;
 
 namespace {
 
