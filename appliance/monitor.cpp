@@ -2,11 +2,16 @@
 
 #include <unistd.h>
 
+#include <memory>
 #include <utility>
 
 #include "logging/log.h"
+#include "metrics/pipeline.h"
 #include "net/control.h"
 #include "net/control_server.h"
+#ifdef VIGIL_HAVE_MEMPROF
+#include "memprof/trace_server.h"
+#endif
 
 namespace vigil {
 namespace {
@@ -34,9 +39,16 @@ struct Monitor::Impl {
   uv_loop_t* loop;
   Config config;
   metrics::Registry elements;
+  // Built in the constructor so that add_source() works before start(); it opens no
+  // handle until start().
+  std::unique_ptr<metrics::Pipeline> pipeline;
   std::function<void()> shutdown_handler;
   bool started = false;
+  bool pipeline_started = false;
   bool stopping = false;
+#ifdef VIGIL_HAVE_MEMPROF
+  std::unique_ptr<memprof::TraceServer> memtrace;  // the memtrace port (memprof builds only)
+#endif
   // The control plane. The controller outlives the server that calls it.
   std::unique_ptr<net::Controller> controller;
   std::unique_ptr<net::ControlServer> control;
@@ -66,6 +78,7 @@ Monitor::Monitor(uv_loop_t* loop, Config config) : impl_(std::make_unique<Impl>(
     gethostname(host, sizeof host - 1);
     impl_->config.hostname = host;
   }
+  impl_->pipeline = std::make_unique<metrics::Pipeline>(loop, &impl_->elements, impl_->config);
 }
 
 Monitor::~Monitor() { stop(); }
@@ -80,7 +93,25 @@ Status Monitor::start() {
     if (Status st = logging::apply(*spec); !st.ok())
       return Status::error("logging: " + st.message());
   }
+  if (Status st = impl_->pipeline->start(); !st.ok()) return st;
+  impl_->pipeline_started = true;
+#ifdef VIGIL_HAVE_MEMPROF
+  impl_->memtrace = std::make_unique<memprof::TraceServer>(impl_->loop, impl_->config.memtrace,
+                                                           impl_->config.hostname);
+  if (Status st = impl_->memtrace->start(); !st.ok()) {
+    impl_->memtrace.reset();
+    return st;
+  }
+  impl_->pipeline->add_counter("trace_samples", [] { return memprof::trace_counters().samples; });
+  impl_->pipeline->add_counter("trace_drops", [] { return memprof::trace_counters().dropped; });
+#endif
   if (Status st = impl_->start_control(this); !st.ok()) return st;
+  net::ControlStats* cs = &impl_->controller->stats();
+  impl_->pipeline->add_counter("control_commands_ok", [cs] { return cs->commands_ok.load(); });
+  impl_->pipeline->add_counter("control_commands_error",
+                               [cs] { return cs->commands_error.load(); });
+  impl_->pipeline->add_counter("control_denied", [cs] { return cs->denied_peers.load(); });
+  impl_->pipeline->add_counter("control_over_limit", [cs] { return cs->over_limit.load(); });
   impl_->started = true;
   VIGIL_LOG(kLog, info, "vigil started on host %s", impl_->config.hostname.c_str());
   return Status();
@@ -90,12 +121,21 @@ void Monitor::stop(std::function<void()> done) {
   if (impl_->stopping) return;
   impl_->stopping = true;
   if (impl_->started) VIGIL_LOG(kLog, info, "stopping");
+#ifdef VIGIL_HAVE_MEMPROF
+  if (impl_->memtrace) impl_->memtrace->stop();  // synchronous: handles close on the loop
+#endif
   auto barrier = std::make_shared<StopBarrier>();
   barrier->done = std::move(done);
   // Each part is asked to stop with its own callback from expect(barrier); parts stop in
   // reverse order of creation, e.g. control->stop(expect(barrier)).
   if (impl_->control) impl_->control->close(expect(barrier));
+  // Outputs get up to 5 s to send what is queued (spec/control-protocol.md §5.2).
+  if (impl_->pipeline_started) impl_->pipeline->shutdown(std::chrono::seconds(5), expect(barrier));
   if (--barrier->pending == 0 && barrier->done) barrier->done();
+}
+
+void Monitor::add_source(std::unique_ptr<metrics::Source> source) {
+  impl_->pipeline->add_source(std::move(source));
 }
 
 void Monitor::set_shutdown_handler(std::function<void()> handler) {
@@ -113,6 +153,11 @@ void Monitor::request_shutdown() {
 const Config& Monitor::config() const { return impl_->config; }
 metrics::Registry& Monitor::elements() { return impl_->elements; }
 int Monitor::control_port() const { return impl_->control ? impl_->control->tcp_port() : 0; }
-int Monitor::memtrace_port() const { return 0; }
+int Monitor::memtrace_port() const {
+#ifdef VIGIL_HAVE_MEMPROF
+  if (impl_->memtrace) return impl_->memtrace->port();
+#endif
+  return 0;
+}
 
 }  // namespace vigil

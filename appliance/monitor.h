@@ -18,6 +18,7 @@
 #include "common/config.h"
 #include "common/status.h"
 #include "metrics/registry.h"
+#include "metrics/source.h"
 
 namespace vigil {
 
@@ -45,6 +46,11 @@ class Monitor {
   // appliance also ends the process with status 0 once the loop has drained.
   void set_shutdown_handler(std::function<void()> handler);
   void request_shutdown();
+
+  // Adds an embedder's source (e.g. a metrics::CounterSource) to the metrics pipeline.
+  // Before start() it starts with the built-ins and `[sources.NAME]` applies to it; after
+  // start() it starts polling at once. REQUIRES: stop() has not been called.
+  void add_source(std::unique_ptr<metrics::Source> source);
 
   const Config& config() const;
   metrics::Registry& elements();

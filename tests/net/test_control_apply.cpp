@@ -16,8 +16,8 @@ using vigil::test::Pipeline;
 
 namespace {
 
-logging::Source kMemprof{"memprof"};
 logging::Source kAlpha{"test.alpha"};
+logging::Source kBeta{"test.beta"};
 
 std::string run(Controller& c, std::string_view line) { return c.execute(line).text; }
 
@@ -30,13 +30,14 @@ TEST_CASE("L sets levels and l lists those that differ from the default, sorted"
   CHECK(run(c, "l") == "ok: *:info");
   CHECK(run(c, "L*:info,net.control:debug") == "ok");
   CHECK(run(c, "l") == "ok: *:info,net.control:debug");
-  CHECK(run(c, "lnet.control,memprof") == "ok: memprof:info,net.control:debug");
+  CHECK(run(c, "lnet.control,test.beta") == "ok: net.control:debug,test.beta:info");
+  CHECK(run(c, "ltest.beta,net.control,test.beta") == "ok: net.control:debug,test.beta:info");
   CHECK(run(c, "Ltest.*:warning") == "ok");
-  CHECK(run(c, "l") == "ok: *:info,net.control:debug,test.alpha:warning");
+  CHECK(run(c, "l") == "ok: *:info,net.control:debug,test.alpha:warning,test.beta:warning");
   CHECK(kAlpha.level() == logging::Level::warning);
   CHECK(run(c, "Ldebug") == "ok");
   CHECK(logging::default_level() == logging::Level::debug);
-  CHECK(kMemprof.level() == logging::Level::debug);
+  CHECK(kBeta.level() == logging::Level::debug);
   CHECK(run(c, "l") == "ok: *:debug");
   CHECK(run(c, "Lnet*:error") == "ok");
   CHECK(run(c, "lnet.control") == "ok: net.control:error");
@@ -46,10 +47,10 @@ TEST_CASE("L sets levels and l lists those that differ from the default, sorted"
 TEST_CASE("l* lists every source after the default") {
   Pipeline p;
   Controller c(&p.registry, {});
-  REQUIRE(run(c, "L*:info,memprof:app") == "ok");
+  REQUIRE(run(c, "L*:info,test.beta:app") == "ok");
   std::string reply = run(c, "l*");
   CHECK(reply.starts_with("ok: *:info,"));
-  CHECK(reply.find(",memprof:app,") != std::string::npos);
+  CHECK(reply.find(",test.beta:app") != std::string::npos);
   CHECK(reply.find(",net.control:info") != std::string::npos);
   CHECK(reply.find(",test.alpha:info") != std::string::npos);
   CHECK(run(c, "L*:info") == "ok");
@@ -64,8 +65,8 @@ TEST_CASE("bad L and l commands give the spec's errors and change nothing") {
   CHECK(run(c, "L*:verbose") == "error: \"verbose\": unknown log level");
   CHECK(run(c, "La:b:c") == "error: Can't parse log threshold: a:b:c");
   CHECK(run(c, "Lnosuch:debug") == "error: unknown source: nosuch");
-  CHECK(run(c, "L*:debug,memprof:app,nosuch:debug") == "error: unknown source: nosuch");
-  CHECK(run(c, "Lmemprof:app,zzz*:debug") == "error: unknown source: zzz*");
+  CHECK(run(c, "L*:debug,test.beta:app,nosuch:debug") == "error: unknown source: nosuch");
+  CHECK(run(c, "Ltest.beta:app,zzz*:debug") == "error: unknown source: zzz*");
   CHECK(run(c, "lnosuch") == "error: unknown source: nosuch");
   CHECK(run(c, "l*,dns") == "error: unknown source: *");
   CHECK(run(c, "l") == "ok: *:info");  // Nothing above changed a level.

@@ -52,6 +52,7 @@ TEST_CASE("shutdown over the monitor's TCP port replies ok, stops it and removes
   uv_loop_init(&loop);
   vigil::Config config;
   config.control.listen = "127.0.0.1:0";
+  config.memtrace.listen = "";
   config.control.socket_path = temp_socket_path();
   std::string unix_reply, reply;
   int handler_calls = 0;
@@ -79,6 +80,7 @@ TEST_CASE("shutdown over the monitor's TCP port replies ok, stops it and removes
     uv_run(&loop, UV_RUN_DEFAULT);
     CHECK(monitor.control_port() == 0);
   }
+  uv_run(&loop, UV_RUN_DEFAULT);  // The monitor's destructor closed what was left.
   CHECK(unix_reply == "ok: *:enabled\n");
   CHECK(reply == "ok\n");
   CHECK(handler_calls == 1);
@@ -92,16 +94,19 @@ TEST_CASE("a monitor whose control port is taken fails to start with EADDRINUSE"
   uv_loop_init(&loop);
   vigil::Config first_config;
   first_config.control.listen = "127.0.0.1:0";
+  first_config.memtrace.listen = "";
   {
     vigil::Monitor first(&loop, first_config);
     REQUIRE(first.start().ok());
     vigil::Config second_config;
     second_config.control.listen = "127.0.0.1:" + std::to_string(first.control_port());
+    second_config.memtrace.listen = "";
     vigil::Monitor second(&loop, second_config);
     CHECK(second.start().message() == "listen " + second_config.control.listen + ": EADDRINUSE");
     CHECK(second.control_port() == 0);
     vigil::Config off;
     off.control.listen = "";
+    off.memtrace.listen = "";
     vigil::Monitor third(&loop, off);
     CHECK(third.start().ok());
     CHECK(third.control_port() == 0);
@@ -115,6 +120,7 @@ TEST_CASE("stop runs its callback once the control listeners are closed") {
   uv_loop_init(&loop);
   vigil::Config config;
   config.control.listen = "127.0.0.1:0";
+  config.memtrace.listen = "";
   bool done = false;
   {
     vigil::Monitor monitor(&loop, config);
@@ -124,5 +130,6 @@ TEST_CASE("stop runs its callback once the control listeners are closed") {
     uv_run(&loop, UV_RUN_DEFAULT);
     CHECK(done);
   }
+  uv_run(&loop, UV_RUN_DEFAULT);
   CHECK(uv_loop_close(&loop) == 0);
 }

@@ -26,7 +26,7 @@ struct Example {
 // Spec examples, in an order where each reply is known from the ones before.
 const std::vector<Example> kExamples = {
     {"L*:info,net.control:debug", "ok"},
-    {"lnet.control,memprof", "ok: memprof:info,net.control:debug"},
+    {"lnet.control,test.alpha", "ok: net.control:debug,test.alpha:info"},
     {"l", "ok: *:info,net.control:debug"},
     {"Lnet*:debug", "ok"},
     {"L", "error: \"\": unknown log level"},

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Fuzzes the memtrace reader (tests/fuzz/fuzz_trace_reader.cpp) with libFuzzer, ASan and
+# UBSan for a time budget.
+# usage: .ci/fuzz-trace.sh [SECONDS]   (default 60)
+# Exit status: 0 if no crash was found in the budget, non-zero otherwise (the crashing input
+# is left in fuzz-out/trace/ as crash-*).
+set -euo pipefail
+seconds=${1:-60}
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=$root/fuzz-out/trace
+mkdir -p "$out/corpus"
+cxx=${CXX_FUZZ:-clang++}
+
+echo "building $out/fuzz_trace_reader with $cxx"
+"$cxx" -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+  -I"$root" \
+  "$root/tests/fuzz/fuzz_trace_reader.cpp" \
+  "$root/memprof/trace_reader.cpp" \
+  "$root/memprof/trace_text.cpp" \
+  -o "$out/fuzz_trace_reader"
+
+# New inputs go to fuzz-out/trace/corpus; the checked-in seeds stay unchanged.
+echo "fuzzing for ${seconds}s"
+cd "$out"
+./fuzz_trace_reader -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
+  -timeout=10 -print_final_stats=1 corpus "$root/tests/fuzz/corpus/trace"

@@ -1,0 +1,21 @@
+// Command-line parsing of alloc_workload: vigil's --config FILE and --set KEY=VALUE (through
+// appliance/config.h, so every vigil option works), plus the workload's own knobs.
+// Thread: any (pure, apart from reading the config file).
+#pragma once
+
+#include <string>
+
+#include "common/config.h"
+#include "common/status.h"
+
+struct WorkloadArgs {
+  vigil::Config config;
+  std::string port_file;  // receives the bound memtrace port once listening
+  int threads = 2;
+  int batch = 100;      // alloc_small + alloc_big pairs between sleeps
+  int sleep_us = 1000;  // 0: never sleep
+};
+
+// "--set memtrace.seed=7 --threads 1" => config.memtrace.seed == 7, threads == 1.
+// An unknown flag, a bad value or a bad config is an error naming it.
+vigil::Status parse_workload_args(int argc, char** argv, WorkloadArgs* args);

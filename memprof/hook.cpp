@@ -1,0 +1,254 @@
+// The sampling slow path and the hook's control functions; the entry points are in
+// hook_api.cpp. The rules of the allocator context
+// are in hook.h; every function below obeys them.
+#include "memprof/hook.h"
+
+#define UNW_LOCAL_ONLY
+#include <errno.h>
+#include <libunwind.h>
+#include <malloc.h>
+#include <mimalloc.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <new>
+
+#include "memprof/hook_internal.h"
+#include "memprof/ring.h"
+#include "memprof/sampler.h"
+
+extern "C" {
+extern const char __start_vigil_hook_text[];
+extern const char __stop_vigil_hook_text[];
+}
+
+namespace vigil::memprof {
+
+using detail::g_session;
+using detail::in_arena;
+using detail::ThreadState;
+using detail::tl;
+
+namespace {
+
+// 4096 records of about 560 bytes: 2.3 MiB, reserved at load time, never grown.
+constexpr size_t kRingRecords = 4096;
+// Address space reserved (not committed) for sampled blocks. mimalloc hands it out in
+// 32 MiB segments per thread heap, so this holds the live sampled blocks of many threads.
+constexpr size_t kArenaBytes = size_t{4} << 30;
+// libunwind's own frame and the hook's frames sit at the innermost end; look for the last
+// hook frame among this many.
+constexpr int kInnerScan = 8;
+
+Ring<SampleRecord, kRingRecords> g_ring;
+
+std::atomic<double> g_rate{1e-4};
+std::atomic<uint64_t> g_seed{0};
+std::atomic<uint64_t> g_thread_count{0};
+mi_arena_id_t g_arena_id{};
+
+std::atomic<uint64_t> g_samples{0};
+std::atomic<uint64_t> g_untracked{0};
+std::atomic<uint64_t> g_reentered{0};
+
+bool in_hook_text(uintptr_t pc) {
+  return pc >= reinterpret_cast<uintptr_t>(__start_vigil_hook_text) &&
+         pc < reinterpret_cast<uintptr_t>(__stop_vigil_hook_text);
+}
+
+// The coarse clock (a few ms resolution) costs a few ns instead of tens; the trace writer
+// keeps event times non-decreasing, so coarse times are fine.
+uint64_t now_us() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000u + static_cast<uint64_t>(ts.tv_nsec) / 1000u;
+}
+
+// Returns the number of sample points in an allocation of `n` bytes on this thread, after
+// the inline fast path (hook_internal.h) has already taken `n` off the countdown. A new
+// session first gets a sampler of its own, which then takes the whole allocation.
+uint32_t take_samples(ThreadState& t, size_t n) {
+  uint32_t session = g_session.load(std::memory_order_acquire);
+  if (t.session != session) {
+    if (t.index == 0) t.index = g_thread_count.fetch_add(1, std::memory_order_relaxed) + 1;
+    sampler_init(&t.sampler, g_rate.load(std::memory_order_relaxed),
+                 sampler_mix_seed(g_seed.load(std::memory_order_relaxed), t.index));
+    t.session = session;
+    return sampler_take(&t.sampler, n);
+  }
+  return t.sampler.countdown > 0 ? 0 : sampler_count_slow(&t.sampler);
+}
+
+VIGIL_HOOK_FN void record_alloc(void* p, size_t n, uint32_t nsamples) {
+  // Unwinding costs about a microsecond; when the loop is behind, drop before paying it.
+  if (g_ring.looks_full()) {
+    g_ring.count_drop();
+    return;
+  }
+  void* frames[kMaxFrames + kInnerScan];
+  int got = unw_backtrace(frames, kMaxFrames + kInnerScan);
+  int skip = 0;
+  for (int i = 0; i < got && i < kInnerScan; ++i) {
+    if (in_hook_text(reinterpret_cast<uintptr_t>(frames[i]))) skip = i + 1;
+  }
+  int keep = got - skip;
+  if (keep > kMaxFrames) keep = kMaxFrames;
+  if (keep < 0) keep = 0;
+  uint32_t session = tl.session;
+  uint64_t t = now_us();
+  bool ok = g_ring.push([&](SampleRecord& r) {
+    r.kind = SampleRecord::kAlloc;
+    r.nframes = static_cast<uint8_t>(keep);
+    r.nsamples = nsamples;
+    r.session = session;
+    r.size = n;
+    r.ptr = reinterpret_cast<uintptr_t>(p);
+    r.time_us = t;
+    memcpy(r.frames, frames + skip, sizeof(void*) * static_cast<size_t>(keep));
+  });
+  if (ok) g_samples.fetch_add(1, std::memory_order_relaxed);
+}
+
+// Pushes a free record for a block of the sampling arena. Called before the block goes back
+// to mimalloc, so a reuse of the address is recorded after it (see ring.h).
+void record_free(void* p) {
+  uint32_t session = g_session.load(std::memory_order_relaxed);
+  uint64_t t = now_us();
+  g_ring.push([&](SampleRecord& r) {
+    r.kind = SampleRecord::kFree;
+    r.nframes = 0;
+    r.session = session;
+    r.ptr = reinterpret_cast<uintptr_t>(p);
+    r.time_us = t;
+  });
+}
+
+// Allocates a sampled block from this thread's arena heap and records it. `align` 0 means
+// the default alignment. Falls back to the ordinary heap (untracked) if the arena is full.
+VIGIL_HOOK_FN void* sampled_alloc(ThreadState& t, size_t n, size_t align, bool zero,
+                                  uint32_t nsamples) {
+  if (t.heap == nullptr) t.heap = mi_heap_new_in_arena(g_arena_id);
+  void* p = nullptr;
+  if (t.heap != nullptr) {
+    if (align == 0) {
+      p = zero ? mi_heap_zalloc(t.heap, n) : mi_heap_malloc(t.heap, n);
+    } else {
+      p = zero ? mi_heap_zalloc_aligned(t.heap, n, align)
+               : mi_heap_malloc_aligned(t.heap, n, align);
+    }
+  }
+  if (p != nullptr && in_arena(p)) {
+    record_alloc(p, n, nsamples);
+    return p;
+  }
+  if (p != nullptr) mi_free(p);
+  g_untracked.fetch_add(1, std::memory_order_relaxed);
+  if (align == 0) return zero ? mi_zalloc(n) : mi_malloc(n);
+  return zero ? mi_zalloc_aligned(n, align) : mi_malloc_aligned(n, align);
+}
+
+}  // namespace
+
+namespace detail {
+
+std::atomic<bool> g_tracing{false};
+std::atomic<uint32_t> g_session{0};
+std::atomic<uintptr_t> g_arena_begin{0};
+std::atomic<uintptr_t> g_arena_end{0};
+constinit thread_local ThreadState tl;
+
+// The tracing path of every allocating entry point, once traced_alloc() (hook_internal.h)
+// has seen the countdown run out or a new session.
+VIGIL_HOOK_FN void* traced_alloc_slow(size_t n, size_t align, bool zero) {
+  ThreadState& t = tl;
+  if (t.busy) {
+    g_reentered.fetch_add(1, std::memory_order_relaxed);
+  } else if (uint32_t ns = take_samples(t, n); VIGIL_UNLIKELY(ns != 0)) {
+    t.busy = true;
+    void* p = sampled_alloc(t, n, align, zero, ns);
+    t.busy = false;
+    return p;
+  }
+  return plain_alloc(n, align, zero);
+}
+
+VIGIL_HOOK_FN void traced_free_slow(void* p) {
+  if (!tl.busy) record_free(p);
+  mi_free(p);
+}
+
+// A realloc of a sampled block is a collect plus a new allocation (which may be sampled or
+// not); a realloc that lands on a sample point is a new sampled block. Everything else is
+// mi_realloc.
+VIGIL_HOOK_FN void* traced_realloc(void* p, size_t n) {
+  if (p == nullptr) return traced_alloc(n, 0, false);
+  ThreadState& t = tl;
+  if (t.busy) return mi_realloc(p, n);
+  t.sampler.countdown -= static_cast<int64_t>(n);
+  uint32_t ns = take_samples(t, n);
+  bool was_sampled = in_arena(p);
+  if (ns == 0 && !was_sampled) return mi_realloc(p, n);
+  t.busy = true;
+  void* q = ns != 0 ? sampled_alloc(t, n, 0, false, ns) : mi_malloc(n);
+  if (q != nullptr) {
+    size_t old = mi_usable_size(p);
+    memcpy(q, p, old < n ? old : n);
+    if (was_sampled) record_free(p);
+    mi_free(p);
+  }
+  t.busy = false;
+  return q;
+}
+
+}  // namespace detail
+
+namespace {
+
+bool reserve_arena() {
+  if (detail::g_arena_end.load(std::memory_order_relaxed) != 0) return true;
+  mi_arena_id_t id{};
+  if (mi_reserve_os_memory_ex(kArenaBytes, false, false, true, &id) != 0) return false;
+  size_t size = 0;
+  void* start = mi_arena_area(id, &size);
+  if (start == nullptr || size == 0) return false;
+  g_arena_id = id;
+  detail::g_arena_begin.store(reinterpret_cast<uintptr_t>(start), std::memory_order_relaxed);
+  detail::g_arena_end.store(reinterpret_cast<uintptr_t>(start) + size, std::memory_order_relaxed);
+  return true;
+}
+
+}  // namespace
+
+uint32_t hook_start(double rate, uint64_t seed) {
+  if (!reserve_arena()) return 0;
+  // The first unw_backtrace sets up libunwind's caches; do it here, outside the hook.
+  void* warm[4];
+  unw_backtrace(warm, 4);
+  if (seed == 0) seed = now_us() ^ (static_cast<uint64_t>(getpid()) << 32);
+  g_rate.store(rate, std::memory_order_relaxed);
+  g_seed.store(seed, std::memory_order_relaxed);
+  uint32_t session = g_session.load(std::memory_order_relaxed) + 1;
+  g_session.store(session, std::memory_order_release);
+  detail::g_tracing.store(true, std::memory_order_release);
+  return session;
+}
+
+void hook_stop() { detail::g_tracing.store(false, std::memory_order_relaxed); }
+
+bool hook_tracing() { return detail::g_tracing.load(std::memory_order_relaxed); }
+
+bool hook_pop(SampleRecord* out) { return g_ring.pop(out); }
+
+HookStats hook_stats() {
+  HookStats s;
+  s.samples = g_samples.load(std::memory_order_relaxed);
+  s.ring_drops = g_ring.dropped();
+  s.untracked = g_untracked.load(std::memory_order_relaxed);
+  s.reentered = g_reentered.load(std::memory_order_relaxed);
+  return s;
+}
+
+}  // namespace vigil::memprof

@@ -1,0 +1,83 @@
+// Shared between hook.cpp (tracing paths) and hook_api.cpp (allocator entry points); not an
+// API. Thread: any, allocator context: no alloc, no locks, no uv (see hook.h).
+//
+// Cost model. Tracing off: one relaxed load and a predictable branch (tracing()). Tracing on,
+// allocation not sampled: a thread-local countdown subtraction, a compare of the thread's
+// session with the global one, and one more branch (traced_alloc()); free: a range check
+// against the sampling arena (traced_free()). Everything else is out of line.
+#pragma once
+
+#include <mimalloc.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "memprof/sampler.h"
+
+// Every function whose frames must not appear in a backtrace lives in this section, so a
+// frame is stripped with a range check against the linker's __start_/__stop_ symbols.
+#define VIGIL_HOOK_FN __attribute__((section("vigil_hook_text"), noinline))
+#define VIGIL_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+namespace vigil::memprof::detail {
+
+// Plain data only, so it is constant-initialised: no TLS constructor runs inside malloc.
+struct ThreadState {
+  Sampler sampler;
+  uint32_t session = 0;       // the session `sampler` was set up for
+  bool busy = false;          // the reentrancy guard
+  uint64_t index = 0;         // 1-based thread number, mixed into the seed
+  mi_heap_t* heap = nullptr;  // this thread's heap in the sampling arena
+};
+
+// initial-exec: the hook is always linked into the executable, so the variable sits at a
+// fixed offset from the thread pointer. Without it, -fPIC static libraries use the general
+// dynamic model, a __tls_get_addr call on every traced malloc.
+extern constinit thread_local ThreadState tl __attribute__((tls_model("initial-exec")));
+
+// g_tracing is the only flag the fast path reads. g_session is published with release
+// before g_tracing is set, so a thread that sees a new session also sees its rate and seed.
+extern std::atomic<bool> g_tracing;
+extern std::atomic<uint32_t> g_session;
+// The sampling arena's address range, set once before the first session.
+extern std::atomic<uintptr_t> g_arena_begin;
+extern std::atomic<uintptr_t> g_arena_end;
+
+inline bool tracing() { return VIGIL_UNLIKELY(g_tracing.load(std::memory_order_relaxed)); }
+
+inline bool in_arena(const void* p) {
+  auto a = reinterpret_cast<uintptr_t>(p);
+  return a >= g_arena_begin.load(std::memory_order_relaxed) &&
+         a < g_arena_end.load(std::memory_order_relaxed);
+}
+
+// The out-of-line tracing paths. `align` 0 means the default alignment; `zero` clears the
+// block. traced_alloc_slow expects the countdown already reduced by `n`.
+void* traced_alloc_slow(size_t n, size_t align, bool zero);
+void traced_free_slow(void* p);
+void* traced_realloc(void* p, size_t n);
+
+inline void* plain_alloc(size_t n, size_t align, bool zero) {
+  if (align == 0) return zero ? mi_zalloc(n) : mi_malloc(n);
+  return zero ? mi_zalloc_aligned(n, align) : mi_malloc_aligned(n, align);
+}
+
+// REQUIRES: tracing().
+inline void* traced_alloc(size_t n, size_t align, bool zero) {
+  ThreadState& t = tl;
+  t.sampler.countdown -= static_cast<int64_t>(n);
+  if (VIGIL_UNLIKELY(t.sampler.countdown <= 0 ||
+                     t.session != g_session.load(std::memory_order_relaxed))) {
+    return traced_alloc_slow(n, align, zero);
+  }
+  return plain_alloc(n, align, zero);
+}
+
+// REQUIRES: tracing().
+inline void traced_free(void* p) {
+  if (VIGIL_UNLIKELY(in_arena(p))) return traced_free_slow(p);
+  mi_free(p);
+}
+
+}  // namespace vigil::memprof::detail

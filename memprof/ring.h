@@ -1,0 +1,100 @@
+// A bounded multi-producer queue of plain structs, preallocated, with atomic indices
+// (Dmitry Vyukov's bounded MPMC queue). The allocator hook pushes samples into it from any
+// thread; the trace server pops them on the loop.
+// Thread: any, allocator context: no alloc, no locks, no uv. push() and pop() never
+// block: a full ring makes push() fail (the caller drops and counts), an empty or
+// not-yet-published slot makes pop() fail.
+//
+// Order: records come out in the order their producers claimed a slot. A producer that has
+// claimed a slot but not yet published it holds back everything after it, so the consumer
+// never sees a later record first. The hook relies on this: the free of a block is pushed
+// before the block is returned to mimalloc, so a later allocation at the same address is
+// always popped after that free.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace vigil::memprof {
+
+template <class T, size_t N>
+class Ring {
+  static_assert(N >= 2 && (N & (N - 1)) == 0, "the capacity is a power of two");
+
+ public:
+  Ring() {
+    for (size_t i = 0; i < N; ++i) slots_[i].seq.store(i, std::memory_order_relaxed);
+  }
+  Ring(const Ring&) = delete;
+  Ring& operator=(const Ring&) = delete;
+
+  static constexpr size_t capacity() { return N; }
+
+  // Claims a slot and lets `fill(T&)` write the record in place. Returns false (and counts
+  // a drop) when the ring is full; `fill` is then not called.
+  template <class Fill>
+  bool push(Fill&& fill) {
+    size_t pos = tail_.load(std::memory_order_relaxed);
+    for (;;) {
+      Slot& slot = slots_[pos & (N - 1)];
+      size_t seq = slot.seq.load(std::memory_order_acquire);
+      auto diff = static_cast<intptr_t>(seq) - static_cast<intptr_t>(pos);
+      if (diff == 0) {
+        if (tail_.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) {
+          fill(slot.value);
+          slot.seq.store(pos + 1, std::memory_order_release);
+          return true;
+        }
+      } else if (diff < 0) {
+        dropped_.fetch_add(1, std::memory_order_relaxed);
+        return false;
+      } else {
+        pos = tail_.load(std::memory_order_relaxed);
+      }
+    }
+  }
+
+  // Copies the oldest published record into *out. Returns false when there is none.
+  bool pop(T* out) {
+    size_t pos = head_.load(std::memory_order_relaxed);
+    for (;;) {
+      Slot& slot = slots_[pos & (N - 1)];
+      size_t seq = slot.seq.load(std::memory_order_acquire);
+      auto diff = static_cast<intptr_t>(seq) - static_cast<intptr_t>(pos + 1);
+      if (diff == 0) {
+        if (head_.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) {
+          *out = slot.value;
+          slot.seq.store(pos + N, std::memory_order_release);
+          return true;
+        }
+      } else if (diff < 0) {
+        return false;
+      } else {
+        pos = head_.load(std::memory_order_relaxed);
+      }
+    }
+  }
+
+  // True when the ring looks full right now (a racy hint, for skipping work that would be
+  // dropped anyway). A producer that acts on it calls count_drop().
+  bool looks_full() const {
+    return tail_.load(std::memory_order_relaxed) - head_.load(std::memory_order_relaxed) >= N;
+  }
+  void count_drop() { dropped_.fetch_add(1, std::memory_order_relaxed); }
+
+  // Pushes refused because the ring was full, since construction.
+  uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
+
+ private:
+  struct Slot {
+    std::atomic<size_t> seq;  // == position: free for that push; == position + 1: published
+    T value;
+  };
+  alignas(64) std::atomic<size_t> tail_{0};
+  alignas(64) std::atomic<size_t> head_{0};
+  alignas(64) std::atomic<uint64_t> dropped_{0};
+  Slot slots_[N];
+};
+
+}  // namespace vigil::memprof

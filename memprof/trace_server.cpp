@@ -1,0 +1,353 @@
+#include "memprof/trace_server.h"
+
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <span>
+
+#include "logging/log.h"
+#include "memprof/hook.h"
+#include "memprof/trace_encoder.h"
+
+namespace vigil::memprof {
+namespace {
+
+logging::Source kLog{"memprof"};
+
+constexpr uint64_t kDrainMs = 20;           // ring drain period while tracing
+constexpr uint64_t kFlushMs = 1000;         // the open packet is sent at least this often
+constexpr int kMaxRecordsPerDrain = 16384;  // keeps one timer tick short
+// The kernel's send buffer for a trace client. Bounded so that memtrace.max_queue_bytes,
+// counted in user space, is what decides when a slow client starts losing samples: with
+// Linux's autotuning the kernel alone could hold megabytes. 256 KiB still streams several
+// MB/s over a 100 ms round trip.
+constexpr int kSendBufferBytes = 256 * 1024;
+
+std::atomic<uint64_t> g_sessions{0}, g_refused{0}, g_samples{0}, g_collects{0}, g_queue_dropped{0},
+    g_bytes{0};
+
+uint64_t now_us() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000u + static_cast<uint64_t>(ts.tv_nsec) / 1000u;
+}
+
+std::string self_exe() {
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string("/proc/self/exe");
+}
+
+std::string peer_name(uv_tcp_t* tcp) {
+  sockaddr_storage ss{};
+  int len = sizeof ss;
+  if (uv_tcp_getpeername(tcp, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "?";
+  return format_address(reinterpret_cast<const sockaddr*>(&ss));
+}
+
+void add(std::atomic<uint64_t>& c, uint64_t n) { c.fetch_add(n, std::memory_order_relaxed); }
+
+}  // namespace
+
+TraceCounters trace_counters() {
+  HookStats h = hook_stats();
+  TraceCounters c;
+  c.sessions = g_sessions.load(std::memory_order_relaxed);
+  c.refused = g_refused.load(std::memory_order_relaxed);
+  c.samples = g_samples.load(std::memory_order_relaxed);
+  c.collects = g_collects.load(std::memory_order_relaxed);
+  c.dropped_ring = h.ring_drops;
+  c.dropped_backlog = g_queue_dropped.load(std::memory_order_relaxed);
+  c.dropped = c.dropped_ring + c.dropped_backlog;
+  c.untracked = h.untracked;
+  c.bytes_queued = g_bytes.load(std::memory_order_relaxed);
+  return c;
+}
+
+// One connected client. It owns itself: it is deleted in the close callback of `tcp`, after
+// the callbacks of its pending writes (which libuv runs first, with UV_ECANCELED).
+struct TraceServer::Session : PacketSink {
+  uv_tcp_t tcp{};
+  TraceServer* server = nullptr;  // null once the session is detached from the server
+  std::unique_ptr<TraceEncoder> encoder;
+  std::string peer;
+  EncoderCounters reported;  // encoder counters already added to the globals
+  uint64_t ring_drops_at_start = 0;
+  bool warned_drops = false;
+  bool write_failed = false;  // a uv_write was refused; the timer ends the session
+  char read_buf[64];
+
+  void on_packet(std::span<const uint8_t> packet) override;
+  void close() { uv_close(reinterpret_cast<uv_handle_t*>(&tcp), on_close); }
+  static void on_close(uv_handle_t* h) noexcept { delete static_cast<Session*>(h->data); }
+  static void on_write(uv_write_t* req, int status) noexcept;
+  static void on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t*) noexcept;
+  static void on_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) noexcept {
+    auto* self = static_cast<Session*>(h->data);
+    *buf = uv_buf_init(self->read_buf, sizeof self->read_buf);
+  }
+};
+
+namespace {
+
+// A write owns its bytes and is freed in its callback.
+struct WriteReq {
+  uv_write_t req{};
+  std::unique_ptr<uint8_t[]> bytes;
+};
+
+}  // namespace
+
+void TraceServer::Session::on_packet(std::span<const uint8_t> packet) {
+  auto* w = new WriteReq;
+  w->bytes.reset(new uint8_t[packet.size()]);
+  memcpy(w->bytes.get(), packet.data(), packet.size());
+  w->req.data = this;
+  uv_buf_t buf =
+      uv_buf_init(reinterpret_cast<char*>(w->bytes.get()), static_cast<unsigned>(packet.size()));
+  int rc = uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&tcp), &buf, 1, on_write);
+  if (rc != 0) {
+    delete w;
+    // Ending the session here would destroy the encoder that is calling us; the timer
+    // ends it on its next tick.
+    write_failed = true;
+    VIGIL_LOG(kLog, warning, "write to %s: %s", peer.c_str(), uv_err_name(rc));
+    return;
+  }
+  add(g_bytes, packet.size());
+}
+
+void TraceServer::Session::on_write(uv_write_t* req, int status) noexcept {
+  std::unique_ptr<WriteReq> w(reinterpret_cast<WriteReq*>(req));
+  auto* self = static_cast<Session*>(req->data);
+  if (status < 0 && status != UV_ECANCELED && self->server != nullptr) {
+    VIGIL_LOG(kLog, warning, "write to %s: %s", self->peer.c_str(), uv_err_name(status));
+    self->server->end_session("write failed", false);
+  }
+}
+
+void TraceServer::Session::on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t*) noexcept {
+  auto* self = static_cast<Session*>(s->data);
+  if (nread == 0 || self->server == nullptr) return;
+  if (nread > 0) {
+    self->server->end_session("client sent data", true);
+  } else if (nread == UV_EOF) {
+    self->server->end_session("client closed its side", true);
+  } else {
+    self->server->end_session(uv_err_name(static_cast<int>(nread)), false);
+  }
+}
+
+TraceServer::TraceServer(uv_loop_t* loop, MemtraceConfig config, std::string hostname)
+    : loop_(loop), config_(std::move(config)), hostname_(std::move(hostname)) {}
+
+TraceServer::~TraceServer() { stop(); }
+
+Status TraceServer::start() {
+  if (config_.listen.empty() || listener_ != nullptr) return Status();
+  Result<Address> addr = parse_address(config_.listen);
+  if (!addr.ok()) return Status::error("memtrace.listen: " + addr.status().message());
+  listener_ = new uv_tcp_t;
+  uv_tcp_init(loop_, listener_);
+  listener_->data = this;
+  int rc = uv_tcp_bind(listener_, addr->sa(), 0);
+  if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(listener_), 16, on_connection);
+  if (rc != 0) {
+    uv_close(reinterpret_cast<uv_handle_t*>(listener_),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
+    listener_ = nullptr;
+    return Status::error("listen " + config_.listen + ": " + uv_err_name(rc));
+  }
+  sockaddr_storage ss{};
+  int len = sizeof ss;
+  uv_tcp_getsockname(listener_, reinterpret_cast<sockaddr*>(&ss), &len);
+  port_ = Address{ss}.port();
+  timer_ = new uv_timer_t;
+  uv_timer_init(loop_, timer_);
+  timer_->data = this;
+  VIGIL_LOG(kLog, info, "memtrace listening on %s (port %d)",
+            format_address(reinterpret_cast<const sockaddr*>(&ss)).c_str(), port_);
+  return Status();
+}
+
+void TraceServer::stop() {
+  if (session_ != nullptr) end_session("stopping", false);
+  if (timer_ != nullptr) {
+    uv_close(reinterpret_cast<uv_handle_t*>(timer_),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+    timer_ = nullptr;
+  }
+  if (listener_ != nullptr) {
+    uv_close(reinterpret_cast<uv_handle_t*>(listener_),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
+    listener_ = nullptr;
+  }
+  port_ = 0;
+}
+
+bool TraceServer::tracing() const { return session_ != nullptr; }
+
+void TraceServer::on_connection(uv_stream_t* server, int status) noexcept {
+  auto* self = static_cast<TraceServer*>(server->data);
+  if (status < 0) {
+    VIGIL_LOG(kLog, warning, "accept on memtrace port: %s", uv_err_name(status));
+    return;
+  }
+  self->accept_client();
+}
+
+void TraceServer::accept_client() {
+  auto* s = new Session;
+  uv_tcp_init(loop_, &s->tcp);
+  s->tcp.data = s;
+  if (int rc = uv_accept(reinterpret_cast<uv_stream_t*>(listener_),
+                         reinterpret_cast<uv_stream_t*>(&s->tcp));
+      rc != 0) {
+    VIGIL_LOG(kLog, warning, "accept on memtrace port: %s", uv_err_name(rc));
+    s->close();
+    return;
+  }
+  s->peer = peer_name(&s->tcp);
+  sockaddr_storage ss{};
+  int len = sizeof ss;
+  uv_tcp_getpeername(&s->tcp, reinterpret_cast<sockaddr*>(&ss), &len);
+  const char* refusal = nullptr;
+  if (!cidr_allows(config_.allow, reinterpret_cast<const sockaddr*>(&ss))) {
+    refusal = "not in memtrace.allow";
+  } else if (session_ != nullptr) {
+    refusal = "a trace is already running";
+  }
+  if (refusal != nullptr) {
+    add(g_refused, 1);
+    VIGIL_LOG(kLog, info, "memtrace client %s closed: %s", s->peer.c_str(), refusal);
+    s->close();
+    return;
+  }
+  begin_session(&s->tcp);
+}
+
+void TraceServer::begin_session(uv_tcp_t* client) {
+  auto* s = static_cast<Session*>(client->data);
+  if (!symbolizer_) symbolizer_ = std::make_unique<Symbolizer>();
+  TraceInfo info;
+  info.sample_rate = config_.sampling_rate;
+  info.word_size = 64;
+  info.executable_name = self_exe();
+  info.host_name = hostname_;
+  info.pid = static_cast<uint64_t>(getpid());
+  info.start_time_us = now_us();
+  uint32_t hook_session = hook_start(config_.sampling_rate, config_.seed);
+  if (hook_session == 0) {
+    add(g_refused, 1);
+    VIGIL_LOG(kLog, error, "memtrace client %s closed: cannot reserve the sampling arena",
+              s->peer.c_str());
+    s->close();
+    return;
+  }
+  int sndbuf = kSendBufferBytes;
+  uv_send_buffer_size(reinterpret_cast<uv_handle_t*>(&s->tcp), &sndbuf);
+  s->server = this;
+  s->ring_drops_at_start = hook_stats().ring_drops;
+  session_ = s;
+  // The constructor sends the info packet: alone, first.
+  s->encoder = std::make_unique<TraceEncoder>(*s, *symbolizer_, info, hook_session);
+  uv_read_start(reinterpret_cast<uv_stream_t*>(&s->tcp), Session::on_alloc, Session::on_read);
+  last_flush_ms_ = uv_now(loop_);
+  uv_timer_start(timer_, on_timer, kDrainMs, kDrainMs);
+  add(g_sessions, 1);
+  VIGIL_LOG(kLog, info, "memtrace: tracing to %s at rate %g", s->peer.c_str(),
+            config_.sampling_rate);
+}
+
+// Stops sampling and detaches the client. Graceful: what the ring still holds is written,
+// the last packet is flushed and the socket shut down after the queued writes; otherwise
+// the socket is closed at once. A client that is backlogged is never waited for.
+void TraceServer::end_session(const char* reason, bool graceful) {
+  Session* s = session_;
+  if (s == nullptr) return;
+  hook_stop();
+  bool backlogged = uv_stream_get_write_queue_size(reinterpret_cast<uv_stream_t*>(&s->tcp)) >
+                    config_.max_queue_bytes;
+  graceful = graceful && !backlogged;
+  if (graceful) {
+    drain();
+    s->encoder->flush();
+  }
+  session_ = nullptr;
+  drain();  // what is left belongs to no session now: discarded
+  uv_timer_stop(timer_);
+  s->server = nullptr;
+  const EncoderCounters& c = s->encoder->counters();
+  uint64_t ring = hook_stats().ring_drops - s->ring_drops_at_start;
+  VIGIL_LOG(kLog, info,
+            "memtrace: tracing to %s stopped (%s): %llu samples, %llu collects, "
+            "%llu dropped (backlog %llu, ring full %llu)",
+            s->peer.c_str(), reason, static_cast<unsigned long long>(c.allocs),
+            static_cast<unsigned long long>(c.collects),
+            static_cast<unsigned long long>(c.dropped + ring),
+            static_cast<unsigned long long>(c.dropped), static_cast<unsigned long long>(ring));
+  s->encoder.reset();
+  uv_read_stop(reinterpret_cast<uv_stream_t*>(&s->tcp));
+  if (graceful) {
+    auto* req = new uv_shutdown_t;
+    req->data = s;
+    int rc = uv_shutdown(req, reinterpret_cast<uv_stream_t*>(&s->tcp),
+                         [](uv_shutdown_t* r, int) noexcept {
+                           static_cast<Session*>(r->data)->close();
+                           delete r;
+                         });
+    if (rc == 0) return;
+    delete req;
+  }
+  s->close();
+}
+
+void TraceServer::on_timer(uv_timer_t* timer) noexcept {
+  auto* self = static_cast<TraceServer*>(timer->data);
+  self->drain();
+  self->flush_due();
+  if (self->session_ != nullptr && self->session_->write_failed) {
+    self->end_session("write failed", false);
+  }
+}
+
+void TraceServer::drain() {
+  Session* s = session_;
+  SampleRecord r;
+  for (int i = 0; i < kMaxRecordsPerDrain && hook_pop(&r); ++i) {
+    if (s == nullptr) continue;
+    bool backlogged = uv_stream_get_write_queue_size(reinterpret_cast<uv_stream_t*>(&s->tcp)) >
+                      config_.max_queue_bytes;
+    s->encoder->add(r, backlogged);
+  }
+  if (s == nullptr || session_ != s) return;
+  const EncoderCounters& c = s->encoder->counters();
+  add(g_samples, c.allocs - s->reported.allocs);
+  add(g_collects, c.collects - s->reported.collects);
+  add(g_queue_dropped, c.dropped - s->reported.dropped);
+  s->reported = c;
+  uint64_t ring = hook_stats().ring_drops - s->ring_drops_at_start;
+  if (!s->warned_drops && (c.dropped != 0 || ring != 0)) {
+    s->warned_drops = true;
+    VIGIL_LOG(kLog, warning,
+              "memtrace: dropping samples for %s (client backlogged or ring full); "
+              "the trace stays valid",
+              s->peer.c_str());
+  }
+}
+
+void TraceServer::flush_due() {
+  if (session_ == nullptr) return;
+  uint64_t now = uv_now(loop_);
+  if (now - last_flush_ms_ < kFlushMs) return;
+  last_flush_ms_ = now;
+  if (uv_stream_get_write_queue_size(reinterpret_cast<uv_stream_t*>(&session_->tcp)) >
+      config_.max_queue_bytes) {
+    return;  // backlogged: the open packet waits, bounded at 32 KiB
+  }
+  session_->encoder->flush();
+}
+
+}  // namespace vigil::memprof

@@ -1,0 +1,85 @@
+// TraceServer: the memtrace port. One client at a time receives a live format-v2 trace of
+// the process's sampled allocations, as mirage-monitoring's port 4242 does.
+// Thread: loop only (counters(): any thread).
+//
+// On connect from an allowed peer (memtrace.allow) while no one is tracing: sampling starts
+// (hook_start), the info packet is sent alone, then location, alloc (External) and collect
+// events. A timer drains the hook's ring every 20 ms and flushes the open packet at least
+// every second; packets are at most 32 KiB (TraceWriter).
+// A second client while one is tracing, or a refused peer, is closed at once with no data.
+// Tracing stops when the client sends anything or half-closes (the last packet is then
+// flushed and the socket shut down cleanly, so the client holds a complete trace), when it
+// disconnects, or when a write fails. The process carries on, and allocation goes back to
+// the tracing-off cost.
+// A slow client never blocks an allocating thread: while the socket's write queue holds
+// more than memtrace.max_queue_bytes, new samples are dropped and counted, and the trace
+// stays valid. Drops are logged (source "memprof") and exposed by trace_counters().
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "common/config.h"
+#include "common/status.h"
+#include "memprof/symbolize.h"
+
+namespace vigil::memprof {
+
+// Process-wide totals since start, for the self/pipeline metrics source.
+struct TraceCounters {
+  uint64_t sessions = 0;         // clients that got a trace
+  uint64_t refused = 0;          // clients closed at once (busy or not allowed)
+  uint64_t samples = 0;          // alloc events written
+  uint64_t collects = 0;         // collect events written
+  uint64_t dropped = 0;          // samples dropped: dropped_ring + dropped_backlog
+  uint64_t dropped_ring = 0;     // the hook's ring was full (the loop was behind)
+  uint64_t dropped_backlog = 0;  // the client's write queue was over max_queue_bytes
+  uint64_t untracked = 0;        // sampled blocks outside the arena (never collected)
+  uint64_t bytes_queued = 0;     // trace bytes handed to the socket
+};
+TraceCounters trace_counters();
+
+class TraceServer {
+ public:
+  // "*loop" must outlive this object. `hostname` goes into the trace info.
+  TraceServer(uv_loop_t* loop, MemtraceConfig config, std::string hostname);
+  // Stops what is still running. The loop must run afterwards for the handles to close.
+  ~TraceServer();
+  TraceServer(const TraceServer&) = delete;
+  TraceServer& operator=(const TraceServer&) = delete;
+
+  // Binds and listens on config.listen ("listen 0.0.0.0:4242: EADDRINUSE" on failure,
+  // with nothing left open). An empty listen address does nothing.
+  Status start();
+  // Closes the listener, the timer and the client (without flushing). Idempotent.
+  void stop();
+
+  // The bound port, or 0 when not listening.
+  int port() const { return port_; }
+  bool tracing() const;
+
+ private:
+  struct Session;
+  static void on_connection(uv_stream_t* server, int status) noexcept;
+  static void on_timer(uv_timer_t* timer) noexcept;
+  void accept_client();
+  void begin_session(uv_tcp_t* client);
+  void end_session(const char* reason, bool graceful);
+  void drain();
+  void flush_due();
+
+  uv_loop_t* loop_;
+  MemtraceConfig config_;
+  std::string hostname_;
+  uv_tcp_t* listener_ = nullptr;
+  uv_timer_t* timer_ = nullptr;
+  int port_ = 0;
+  Session* session_ = nullptr;  // the tracing client; owns itself until its close callback
+  std::unique_ptr<Symbolizer> symbolizer_;  // created at the first session, cache kept
+  uint64_t last_flush_ms_ = 0;
+};
+
+}  // namespace vigil::memprof

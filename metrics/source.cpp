@@ -1,0 +1,86 @@
+#include "metrics/source.h"
+
+#include <time.h>
+
+#include <algorithm>
+#include <utility>
+
+namespace vigil::metrics {
+namespace {
+
+uint64_t to_ms(Nanos d) {
+  // libuv timers have millisecond resolution; a sub-millisecond period polls every 1 ms.
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+  return ms < 1 ? 1 : static_cast<uint64_t>(ms);
+}
+
+}  // namespace
+
+int64_t realtime_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+Source::Source(std::string plugin, std::string name, std::vector<std::string> tag_keys,
+               Nanos period)
+    : Element(Kind::source, std::move(plugin), std::move(name), std::move(tag_keys)),
+      period_(period) {}
+
+Source::~Source() = default;
+
+void Source::start(SourceContext context) {
+  ctx_ = std::move(context);
+  if (!ctx_.clock) ctx_.clock = realtime_ns;
+  if (period_ <= Nanos{0}) period_ = ctx_.default_period;
+  if (period_ <= Nanos{0}) period_ = std::chrono::seconds(10);
+  timer_ = std::make_unique<Timer>(ctx_.loop, [this] { on_timer(); });
+  last_poll_ms_ = uv_now(ctx_.loop);
+  if (state() == State::running) timer_->start(to_ms(period_), to_ms(period_));
+}
+
+void Source::set_period(Nanos period) {
+  period_ = period;
+  if (timer_ == nullptr || state() != State::running) return;
+  uint64_t now = uv_now(ctx_.loop);
+  uint64_t due = last_poll_ms_ + to_ms(period_);
+  timer_->start(due > now ? due - now : 0, to_ms(period_));
+}
+
+void Source::trigger_now() {
+  if (timer_ == nullptr) return;
+  run_poll();
+}
+
+void Source::on_pause() {
+  if (timer_) timer_->stop();
+}
+
+void Source::on_resume() {
+  if (timer_) timer_->start(to_ms(period_), to_ms(period_));
+}
+
+void Source::on_stop() {
+  if (timer_) timer_->stop();
+}
+
+void Source::on_timer() {
+  last_poll_ms_ = uv_now(ctx_.loop);
+  run_poll();
+}
+
+void Source::run_poll() {
+  if (ctx_.registry != nullptr && !ctx_.registry->enabled(*this)) return;
+  if (ctx_.registry == nullptr && state() != State::running) return;
+  int64_t now = ctx_.clock();
+  buffer_.clear();
+  poll(now, &buffer_);
+  ++polls_;
+  for (Point& p : buffer_) {
+    p.time_ns = now;
+    if (!ctx_.host.empty()) p.tags.push_back({"host", ctx_.host});
+  }
+  if (!buffer_.empty() && ctx_.sink) ctx_.sink(buffer_);
+}
+
+}  // namespace vigil::metrics

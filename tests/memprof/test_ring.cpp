@@ -1,0 +1,90 @@
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "memprof/ring.h"
+
+using vigil::memprof::Ring;
+
+namespace {
+
+struct Item {
+  int producer = 0;
+  int seq = 0;
+};
+
+}  // namespace
+
+TEST_CASE("a full ring refuses the push and counts a drop") {
+  Ring<int, 4> ring;
+  for (int i = 0; i < 4; ++i) CHECK(ring.push([&](int& v) { v = i; }));
+  bool called = false;
+  CHECK_FALSE(ring.push([&](int&) { called = true; }));
+  CHECK_FALSE(called);
+  CHECK(ring.dropped() == 1);
+  int v = -1;
+  REQUIRE(ring.pop(&v));
+  CHECK(v == 0);
+  CHECK(ring.push([](int& x) { x = 4; }));
+  for (int want : {1, 2, 3, 4}) {
+    REQUIRE(ring.pop(&v));
+    CHECK(v == want);
+  }
+  CHECK_FALSE(ring.pop(&v));
+  CHECK(ring.dropped() == 1);
+}
+
+TEST_CASE("a full ring looks full until a record is popped") {
+  Ring<int, 2> ring;
+  CHECK_FALSE(ring.looks_full());
+  ring.push([](int& v) { v = 1; });
+  ring.push([](int& v) { v = 2; });
+  CHECK(ring.looks_full());
+  int v = 0;
+  ring.pop(&v);
+  CHECK_FALSE(ring.looks_full());
+}
+
+TEST_CASE("an empty ring pops nothing") {
+  Ring<int, 8> ring;
+  int v = 0;
+  CHECK_FALSE(ring.pop(&v));
+}
+
+TEST_CASE("records from several producers arrive once each and in each producer's order") {
+  Ring<Item, 256> ring;
+  const int producers = 4, per = 20000;
+  std::atomic<int> done{0};
+  std::vector<std::thread> threads;
+  std::vector<int> pushed(producers, 0);
+  for (int p = 0; p < producers; ++p) {
+    threads.emplace_back([&, p] {
+      for (int i = 0; i < per; ++i) {
+        if (ring.push([&](Item& it) { it = Item{p, i}; })) ++pushed[static_cast<size_t>(p)];
+      }
+      done.fetch_add(1);
+    });
+  }
+  std::vector<int> last(producers, -1);
+  int popped = 0;
+  bool ordered = true;
+  Item it;
+  for (;;) {
+    bool finished = done.load() == producers;
+    if (!ring.pop(&it)) {
+      if (finished) break;
+      continue;
+    }
+    ordered = ordered && it.seq > last[static_cast<size_t>(it.producer)];
+    last[static_cast<size_t>(it.producer)] = it.seq;
+    ++popped;
+  }
+  for (auto& t : threads) t.join();
+  CHECK(ordered);
+  int total_pushed = 0;
+  for (int n : pushed) total_pushed += n;
+  CHECK(popped == total_pushed);
+  CHECK(static_cast<uint64_t>(total_pushed) + ring.dropped() == uint64_t{producers} * per);
+}
