@@ -130,10 +130,16 @@ Reply Controller::query_levels(const QueryLevels& cmd) {
 Reply Controller::set_metrics(const SetMetrics& cmd) {
   std::vector<Element*> sources = elements_->sources();
   for (const MetricsItem& item : cmd.items) {
-    if (item.target != MetricsItem::Target::source) continue;
-    bool known = std::any_of(sources.begin(), sources.end(),
-                             [&](Element* e) { return e->name() == item.name; });
-    if (!known) return error("unknown source: " + item.name);
+    if (item.target == MetricsItem::Target::all) continue;
+    bool is_source = item.target == MetricsItem::Target::source;
+    bool known = std::any_of(sources.begin(), sources.end(), [&](Element* e) {
+      if (is_source) return e->name() == item.name;
+      const auto& keys = e->tag_keys();
+      return std::find(keys.begin(), keys.end(), item.name) != keys.end();
+    });
+    // A tag key no source carries is refused too: it would do nothing, it is most likely a
+    // typo, and keeping it would let clients grow the tag set without bound.
+    if (!known) return error((is_source ? "unknown source: " : "unknown tag: ") + item.name);
   }
   // `*` items: only the last counts, since each one resets the overrides and the tags.
   const MetricsItem* last_all = nullptr;

@@ -105,6 +105,7 @@ TEST_CASE("bad M and m commands give the spec's errors and change nothing") {
   CHECK(run(c, "M*:off,tag:ifname:on,memory:off,nosuch:on") == "error: unknown source: nosuch");
   CHECK(run(c, "Mmemory:off,cpu:bad") == "error: couldn't decode 'enable' or 'disable': bad");
   CHECK(run(c, "mnosuch") == "error: unknown source: nosuch");
+  CHECK(run(c, "Mmemory:off,tag:ifnmae:on") == "error: unknown tag: ifnmae");
   CHECK(run(c, "m*") == "ok: *:enabled,cpu:enabled,memory:enabled,net:enabled,net:enabled");
 }
 
