@@ -8,6 +8,8 @@
 #include "logging/log.h"
 #include "metrics/influx_outputs.h"
 #include "metrics/pipeline.h"
+#include "net/control.h"
+#include "net/control_server.h"
 #ifdef VIGIL_HAVE_MEMPROF
 #include "memprof/trace_server.h"
 #endif
@@ -48,7 +50,26 @@ struct Monitor::Impl {
 #ifdef VIGIL_HAVE_MEMPROF
   std::unique_ptr<memprof::TraceServer> memtrace;  // the memtrace port (memprof builds only)
 #endif
+  // The control plane. The controller outlives the server that calls it.
+  std::unique_ptr<net::Controller> controller;
+  std::unique_ptr<net::ControlServer> control;
+
+  Status start_control(Monitor* self);
 };
+
+Status Monitor::Impl::start_control(Monitor* self) {
+  const ControlConfig& cc = config.control;
+  controller = std::make_unique<net::Controller>(&elements, [self] { self->request_shutdown(); });
+  net::ServerOptions options;
+  options.max_connections = cc.max_connections;
+  options.allow = cc.allow;
+  control = std::make_unique<net::ControlServer>(loop, controller.get(), options);
+  Status st;
+  if (!cc.listen.empty()) st = control->listen_tcp(cc.listen);
+  if (st.ok() && !cc.socket_path.empty()) st = control->listen_unix(cc.socket_path);
+  if (!st.ok()) control->close();
+  return st;
+}
 
 Monitor::Monitor(uv_loop_t* loop, Config config) : impl_(std::make_unique<Impl>()) {
   impl_->loop = loop;
@@ -87,6 +108,13 @@ Status Monitor::start() {
   impl_->pipeline->add_counter("trace_samples", [] { return memprof::trace_counters().samples; });
   impl_->pipeline->add_counter("trace_drops", [] { return memprof::trace_counters().dropped; });
 #endif
+  if (Status st = impl_->start_control(this); !st.ok()) return st;
+  net::ControlStats* cs = &impl_->controller->stats();
+  impl_->pipeline->add_counter("control_commands_ok", [cs] { return cs->commands_ok.load(); });
+  impl_->pipeline->add_counter("control_commands_error",
+                               [cs] { return cs->commands_error.load(); });
+  impl_->pipeline->add_counter("control_denied", [cs] { return cs->denied_peers.load(); });
+  impl_->pipeline->add_counter("control_over_limit", [cs] { return cs->over_limit.load(); });
   impl_->started = true;
   VIGIL_LOG(kLog, info, "vigil started on host %s", impl_->config.hostname.c_str());
   return Status();
@@ -103,6 +131,7 @@ void Monitor::stop(std::function<void()> done) {
   barrier->done = std::move(done);
   // Each part is asked to stop with its own callback from expect(barrier); parts stop in
   // reverse order of creation, e.g. control->stop(expect(barrier)).
+  if (impl_->control) impl_->control->close(expect(barrier));
   // Outputs get up to 5 s to send what is queued (spec/control-protocol.md §5.2).
   if (impl_->pipeline_started) impl_->pipeline->shutdown(std::chrono::seconds(5), expect(barrier));
   if (--barrier->pending == 0 && barrier->done) barrier->done();
@@ -126,7 +155,7 @@ void Monitor::request_shutdown() {
 
 const Config& Monitor::config() const { return impl_->config; }
 metrics::Registry& Monitor::elements() { return impl_->elements; }
-int Monitor::control_port() const { return 0; }
+int Monitor::control_port() const { return impl_->control ? impl_->control->tcp_port() : 0; }
 int Monitor::memtrace_port() const {
 #ifdef VIGIL_HAVE_MEMPROF
   if (impl_->memtrace) return impl_->memtrace->port();

@@ -1,0 +1,254 @@
+#include "net/control_conn.h"
+
+#include <utility>
+
+#include "net/control_server.h"
+
+namespace vigil::net {
+namespace {
+
+// A write owns its bytes; freed in its callback, which also runs (with UV_ECANCELED or
+// 0) after the connection is gone: then req.handle->data is null.
+struct WriteReq {
+  uv_write_t req;
+  std::string data;
+};
+
+// Line mode stops reading while this much reply data waits in the socket's queue, so a
+// client that sends without reading cannot grow our memory.
+constexpr size_t kMaxQueuedReplyBytes = 64 * 1024;
+
+bool is_blank(std::string_view line) {
+  for (char c : line) {
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\f' && c != '\v') return false;
+  }
+  return true;
+}
+
+Connection* owner(uv_handle_t* h) { return static_cast<Connection*>(h->data); }
+
+}  // namespace
+
+Connection::Connection(ControlServer* server, Mode mode) : server_(server), mode_(mode) {}
+
+int Connection::accept(uv_loop_t* loop, uv_stream_t* listener) {
+  int err = mode_ == Mode::batch ? stream_.init_tcp(loop, this) : stream_.init_pipe(loop, this);
+  if (err != 0) return err;
+  if ((err = timer_.init_timer(loop, this)) != 0) return err;
+  return uv_accept(listener, stream_.stream());
+}
+
+void Connection::start() {
+  start_reading();
+  if (phase_ == Phase::reading) arm_timer(server_->options().idle_timeout_ms);
+}
+
+void Connection::start_reading() {
+  if (reading_) return;
+  reading_ = uv_read_start(stream_.stream(), on_alloc, on_read) == 0;
+  if (!reading_) close_soon();
+}
+
+void Connection::close_soon() {
+  phase_ = Phase::lingering;
+  arm_timer(0);
+}
+
+void Connection::refuse(std::string_view reply) {
+  phase_ = Phase::replying;
+  send(std::string(reply) + "\n");
+}
+
+void Connection::on_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
+  *buf = owner(h)->server_->scratch();
+}
+
+void Connection::on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
+  Connection* c = owner(reinterpret_cast<uv_handle_t*>(s));
+  if (nread == 0) return;
+  if (nread < 0) {
+    if (nread == UV_EOF) {
+      c->on_eof();
+    } else {
+      c->finish();
+    }
+    return;
+  }
+  if (c->phase_ != Phase::reading) return;  // Draining, or bytes after the batch ended.
+  std::string_view data(buf->base, static_cast<size_t>(nread));
+  if (c->mode_ == Mode::batch) {
+    c->read_batch(data);
+  } else {
+    c->read_lines(data);
+  }
+}
+
+void Connection::read_batch(std::string_view data) {
+  buffer_.append(data.substr(0, kMaxCommandBytes + 1 - buffer_.size()));
+  if (buffer_.size() > kMaxCommandBytes) {
+    server_->controller()->count_error();
+    buffer_.clear();
+    phase_ = Phase::replying;
+    send("error: " + too_long_message() + "\n");
+    return;
+  }
+  arm_timer(server_->options().pause_ms);
+}
+
+void Connection::read_lines(std::string_view data) {
+  buffer_.append(data);
+  size_t end = buffer_.rfind('\n');
+  std::string replies;
+  bool ok = true;
+  if (end != std::string::npos) {
+    ok = execute_lines(std::string_view(buffer_).substr(0, end + 1), &replies);
+    buffer_.erase(0, end + 1);
+  }
+  // A partial line may still end with the CR of a CRLF, hence the + 1.
+  if (ok && buffer_.size() > kMaxCommandBytes + 1) {
+    server_->controller()->count_error();
+    replies += "error: " + too_long_message() + "\n";
+    ok = false;
+  }
+  if (!ok || shutdown_pending_) {
+    buffer_.clear();
+    phase_ = Phase::replying;
+  } else {
+    arm_timer(server_->options().idle_timeout_ms);
+  }
+  if (!replies.empty()) send(std::move(replies));
+  if (phase_ == Phase::replying) {
+    if (pending_writes_ == 0) after_write();  // May destroy this connection.
+    return;
+  }
+  if (phase_ == Phase::reading && !read_paused_ &&
+      uv_stream_get_write_queue_size(stream_.stream()) > kMaxQueuedReplyBytes) {
+    uv_read_stop(stream_.stream());
+    reading_ = false;
+    read_paused_ = true;
+  }
+}
+
+void Connection::on_eof() {
+  eof_ = true;
+  if (phase_ == Phase::lingering) {
+    finish();
+    return;
+  }
+  if (phase_ != Phase::reading) return;  // The pending write will close.
+  std::string replies;
+  execute_lines(buffer_, &replies);
+  buffer_.clear();
+  phase_ = Phase::replying;
+  if (replies.empty()) {
+    if (pending_writes_ == 0) finish();
+    return;
+  }
+  send(std::move(replies));
+}
+
+bool Connection::execute_lines(std::string_view text, std::string* out) {
+  while (!text.empty() && !shutdown_pending_) {
+    size_t lf = text.find('\n');
+    std::string_view line = text.substr(0, lf);
+    text = lf == std::string_view::npos ? std::string_view() : text.substr(lf + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.size() > kMaxCommandBytes) {
+      server_->controller()->count_error();
+      *out += "error: " + too_long_message() + "\n";
+      return false;
+    }
+    execute_line(line, out);
+  }
+  return true;
+}
+
+void Connection::execute_line(std::string_view line, std::string* out) {
+  if (is_blank(line)) return;
+  Reply reply = server_->controller()->execute(line);
+  server_->log_command(line, reply.text);
+  *out += reply.text;
+  *out += '\n';
+  if (reply.shutdown) shutdown_pending_ = true;
+}
+
+void Connection::on_timer(uv_timer_t* t) {
+  Connection* c = owner(reinterpret_cast<uv_handle_t*>(t));
+  if (c->phase_ == Phase::replying) return;  // The last write callback moves on.
+  if (c->phase_ == Phase::lingering || c->mode_ == Mode::line || c->buffer_.empty()) {
+    c->finish();  // Done lingering, or idle for too long.
+    return;
+  }
+  // Batch mode: the pause ends the batch.
+  std::string replies;
+  c->execute_lines(c->buffer_, &replies);
+  c->buffer_.clear();
+  c->phase_ = Phase::replying;
+  if (replies.empty()) {
+    c->finish();
+    return;
+  }
+  c->send(std::move(replies));
+}
+
+void Connection::send(std::string data) {
+  auto* w = new WriteReq{{}, std::move(data)};
+  uv_buf_t buf = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
+  if (uv_write(&w->req, stream_.stream(), &buf, 1, on_write) != 0) {
+    delete w;
+    close_soon();
+    return;
+  }
+  ++pending_writes_;
+}
+
+void Connection::on_write(uv_write_t* req, int status) {
+  auto* w = reinterpret_cast<WriteReq*>(req);
+  Connection* c = owner(reinterpret_cast<uv_handle_t*>(req->handle));
+  delete w;
+  if (c == nullptr) return;
+  --c->pending_writes_;
+  if (status != 0) {
+    c->finish();
+    return;
+  }
+  if (c->read_paused_ && c->phase_ == Phase::reading &&
+      uv_stream_get_write_queue_size(c->stream_.stream()) <= kMaxQueuedReplyBytes / 2) {
+    c->read_paused_ = false;
+    c->start_reading();
+  }
+  if (c->phase_ == Phase::replying && c->pending_writes_ == 0) c->after_write();
+}
+
+// Every reply is written. A `shutdown` is carried out now that its `ok` is on its way.
+void Connection::after_write() {
+  Controller* controller = server_->controller();
+  bool shutdown = std::exchange(shutdown_pending_, false);
+  linger();  // May destroy this connection.
+  if (shutdown) controller->shutdown();
+}
+
+void Connection::linger() {
+  if (eof_) {
+    finish();
+    return;
+  }
+  phase_ = Phase::lingering;
+  auto* req = new uv_shutdown_t{};
+  if (uv_shutdown(req, stream_.stream(), on_shutdown) != 0) {
+    delete req;
+    close_soon();
+    return;
+  }
+  read_paused_ = false;
+  start_reading();
+  arm_timer(server_->options().linger_ms);
+}
+
+void Connection::on_shutdown(uv_shutdown_t* req, int) { delete req; }
+
+void Connection::arm_timer(uint64_t ms) { uv_timer_start(timer_.timer(), on_timer, ms, 0); }
+
+void Connection::finish() { server_->release(this); }
+
+}  // namespace vigil::net

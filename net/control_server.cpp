@@ -1,0 +1,206 @@
+#include "net/control_server.h"
+
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <utility>
+
+#include "logging/log.h"
+
+namespace vigil::net {
+namespace {
+
+logging::Source kLog{"net.control"};
+
+constexpr int kBacklog = 128;
+// At most one "denied peer" line per this many milliseconds; the others are counted.
+constexpr uint64_t kDenyLogIntervalMs = 1'000;
+// Refused connections (over max_connections) linger too; beyond this many in all, a new
+// connection is dropped with no reply, so a flood cannot grow memory without bound.
+constexpr size_t kExtraConnections = 256;
+
+std::string uv_error(std::string_view action, std::string_view what, int err) {
+  return std::string(action) + " " + std::string(what) + ": " + uv_err_name(err);
+}
+
+// For log lines: the text if it is printable ASCII, else a placeholder.
+std::string printable(std::string_view text, size_t max) {
+  for (char c : text) {
+    if (c < 0x20 || c > 0x7e) return "<" + std::to_string(text.size()) + " bytes>";
+  }
+  return std::string(text.substr(0, max));
+}
+
+}  // namespace
+
+ControlServer::ControlServer(uv_loop_t* loop, Controller* controller, ServerOptions options)
+    : loop_(loop), controller_(controller), options_(std::move(options)) {}
+
+ControlServer::~ControlServer() { close(); }
+
+Status ControlServer::listen_tcp(std::string_view address) {
+  Result<Address> addr = parse_address(address);
+  if (!addr.ok())
+    return Status::error("listen " + std::string(address) + ": " + addr.status().message());
+  int err = tcp_.init_tcp(loop_, this);
+  if (err == 0) err = uv_tcp_bind(tcp_.tcp(), addr->sa(), 0);
+  if (err == 0) err = uv_listen(tcp_.stream(), kBacklog, on_connection);
+  if (err != 0) {
+    tcp_.close();
+    return Status::error(uv_error("listen", address, err));
+  }
+  sockaddr_storage bound{};
+  int len = sizeof bound;
+  uv_tcp_getsockname(tcp_.tcp(), reinterpret_cast<sockaddr*>(&bound), &len);
+  tcp_port_ = Address{bound}.port();
+  VIGIL_LOG(kLog, info, "control port listening on %s",
+            format_address(reinterpret_cast<sockaddr*>(&bound)).c_str());
+  return Status();
+}
+
+Status ControlServer::listen_unix(const std::string& path) {
+  if (path.empty() || path.size() >= sizeof(sockaddr_un{}.sun_path)) {
+    return Status::error("listen unix " + path + ": path empty or too long");
+  }
+  struct stat st;
+  if (lstat(path.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode)) {
+      return Status::error("listen unix " + path + ": file exists and is not a socket");
+    }
+    // A socket file left by a process that did not remove it: replace it.
+    unlink(path.c_str());
+  }
+  int err = unix_.init_pipe(loop_, this);
+  if (err == 0) err = uv_pipe_bind(unix_.pipe(), path.c_str());
+  if (err == 0) {
+    unix_path_ = path;
+    // Before listen(), so no client can connect while the mode is still wider.
+    if (chmod(path.c_str(), 0600) != 0) err = uv_translate_sys_error(errno);
+  }
+  if (err == 0) err = uv_listen(unix_.stream(), kBacklog, on_connection);
+  if (err != 0) {
+    unix_.close();
+    if (!unix_path_.empty()) unlink(unix_path_.c_str());
+    unix_path_.clear();
+    return Status::error(uv_error("listen unix", path, err));
+  }
+  VIGIL_LOG(kLog, info, "control socket listening on %s", path.c_str());
+  return Status();
+}
+
+namespace {
+
+// Runs `done` from the close callback of a timer that fires on the next loop iteration:
+// by then the close callbacks of every handle closed in this iteration have run.
+void run_after_closes(uv_loop_t* loop, std::function<void()> done) {
+  struct Deferred {
+    uv_timer_t timer;
+    std::function<void()> done;
+  };
+  auto* d = new Deferred{{}, std::move(done)};
+  uv_timer_init(loop, &d->timer);
+  d->timer.data = d;
+  uv_timer_start(
+      &d->timer,
+      [](uv_timer_t* t) {
+        uv_close(reinterpret_cast<uv_handle_t*>(t), [](uv_handle_t* h) {
+          auto* deferred = static_cast<Deferred*>(h->data);
+          std::function<void()> cb = std::move(deferred->done);
+          delete deferred;
+          cb();
+        });
+      },
+      0, 0);
+}
+
+}  // namespace
+
+void ControlServer::close(std::function<void()> done) {
+  if (done) run_after_closes(loop_, std::move(done));
+  if (closed_) return;
+  closed_ = true;
+  tcp_.close();
+  unix_.close();
+  tcp_port_ = 0;
+  conns_.clear();  // Each Connection closes its handles.
+  active_ = 0;
+  if (!unix_path_.empty()) {
+    unlink(unix_path_.c_str());
+    unix_path_.clear();
+  }
+}
+
+void ControlServer::on_connection(uv_stream_t* listener, int status) {
+  auto* self = static_cast<ControlServer*>(listener->data);
+  if (self == nullptr) return;
+  if (status != 0) {
+    VIGIL_LOG(kLog, warning, "accept: %s", uv_err_name(status));
+    return;
+  }
+  bool tcp = listener == self->tcp_.stream();
+  self->accept(listener, tcp ? Connection::Mode::batch : Connection::Mode::line);
+}
+
+void ControlServer::accept(uv_stream_t* listener, Connection::Mode mode) {
+  auto conn = std::make_unique<Connection>(this, mode);
+  if (int err = conn->accept(loop_, listener); err != 0) {
+    // The pending connection is dropped; libuv keeps accepting the next ones.
+    VIGIL_LOG(kLog, warning, "accept: %s", uv_err_name(err));
+    return;
+  }
+  if (mode == Connection::Mode::batch && !peer_allowed(conn.get())) return;
+  Connection* c = conn.get();
+  if (active_ >= options_.max_connections) {
+    controller_->stats().over_limit.fetch_add(1, std::memory_order_relaxed);
+    if (conns_.size() >= active_ + kExtraConnections) return;  // Dropped with no reply.
+    VIGIL_LOG(kLog, debug, "refusing a connection: %zu open", active_);
+    conns_.emplace(c, std::make_pair(std::move(conn), false));
+    c->refuse("error: too many connections");
+    return;
+  }
+  controller_->stats().connections.fetch_add(1, std::memory_order_relaxed);
+  ++active_;
+  conns_.emplace(c, std::make_pair(std::move(conn), true));
+  c->start();  // May release c at once.
+}
+
+bool ControlServer::peer_allowed(Connection* c) {
+  if (options_.allow.empty()) return true;
+  sockaddr_storage peer{};
+  int len = sizeof peer;
+  int err = uv_tcp_getpeername(reinterpret_cast<uv_tcp_t*>(c->stream()),
+                               reinterpret_cast<sockaddr*>(&peer), &len);
+  if (err == 0 && cidr_allows(options_.allow, reinterpret_cast<sockaddr*>(&peer))) return true;
+  controller_->stats().denied_peers.fetch_add(1, std::memory_order_relaxed);
+  // Rate-limit only the lines really written, so a level change shows the next denial.
+  if (!kLog.enabled(logging::Level::warning)) return false;
+  uint64_t now = uv_now(loop_);
+  if (last_deny_log_ms_ == 0 || now - last_deny_log_ms_ >= kDenyLogIntervalMs) {
+    std::string who =
+        err == 0 ? format_address(reinterpret_cast<sockaddr*>(&peer)) : "unknown peer";
+    VIGIL_LOG(kLog, warning,
+              "control connection from %s denied by control.allow (%llu more "
+              "since the last message)",
+              who.c_str(), static_cast<unsigned long long>(denies_unlogged_));
+    last_deny_log_ms_ = now == 0 ? 1 : now;
+    denies_unlogged_ = 0;
+  } else {
+    ++denies_unlogged_;
+  }
+  return false;
+}
+
+void ControlServer::log_command(std::string_view line, std::string_view reply) {
+  VIGIL_LOG(kLog, debug, "command %s: %s", printable(line, 200).c_str(),
+            printable(reply, 200).c_str());
+}
+
+void ControlServer::release(Connection* c) {
+  auto it = conns_.find(c);
+  if (it == conns_.end()) return;
+  if (it->second.second) --active_;
+  conns_.erase(it);
+}
+
+}  // namespace vigil::net
