@@ -27,7 +27,7 @@ struct StopBarrier {
 };
 
 // A callback for one part to call when it has stopped.
-[[maybe_unused]] std::function<void()> expect(const std::shared_ptr<StopBarrier>& barrier) {
+std::function<void()> expect(const std::shared_ptr<StopBarrier>& barrier) {
   ++barrier->pending;
   return [barrier] {
     if (--barrier->pending == 0 && barrier->done) barrier->done();
@@ -130,7 +130,7 @@ void Monitor::stop(std::function<void()> done) {
   auto barrier = std::make_shared<StopBarrier>();
   barrier->done = std::move(done);
   // Each part is asked to stop with its own callback from expect(barrier); parts stop in
-  // reverse order of creation, e.g. control->stop(expect(barrier)).
+  // reverse order of creation.
   if (impl_->control) impl_->control->close(expect(barrier));
   // Outputs get up to 5 s to send what is queued (spec/control-protocol.md §5.2).
   if (impl_->pipeline_started) impl_->pipeline->shutdown(std::chrono::seconds(5), expect(barrier));
