@@ -1,5 +1,5 @@
 // Helpers for the memtrace format tests: a packet sink that keeps everything, a visitor that
-// keeps every event, and access to the reference traces in ../shared/testdata/memtrace.
+// keeps every event, and access to the reference traces in tests/data/memtrace.
 // Thread: test thread only.
 #pragma once
 
