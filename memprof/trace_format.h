@@ -1,7 +1,7 @@
 // The memtrace trace format: constants and the plain types shared by the writer and reader.
 // Thread: any (constants and plain values).
 //
-// The contract is ../shared/spec/memtrace-format.md. In short: a trace is a byte stream of
+// The contract is docs/memtrace-format.md. In short: a trace is a byte stream of
 // self-delimiting packets, all integers little-endian. Each packet has a 66-byte header (format
 // v2) or a 68-byte one (v3, which adds a u16 domain), starting with the magic 0xC1FC1FC1. The
 // first packet holds only the trace-info event. Later packets hold location, alloc, promote and

@@ -1,4 +1,4 @@
-// Line-protocol checklist (spec: /work/shared/spec/influx-push.md), each rule tested in
+// Line-protocol checklist (the contract is docs/line-protocol.md), each rule tested in
 // tests/metrics/test_influx_*.cpp:
 //   - one point per line, ended by LF only;
 //   - no comma after the measurement when there are no tags;

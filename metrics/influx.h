@@ -1,7 +1,7 @@
 // The Influx line-protocol encoder: Point => one line. Pure code.
 // Thread: any (no shared state).
 //
-// The rules are those of /work/shared/spec/influx-push.md; influx.cpp starts with the
+// The rules are those of docs/line-protocol.md; influx.cpp starts with the
 // checklist. In short:
 //   m,a=1,b=x\ y f=1.5,g=-3i,h=42i,s="q\"uote",t=true 1700000000000000000\n
 // Names that cannot be represented are repaired, never rejected:
