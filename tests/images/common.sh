@@ -17,6 +17,7 @@ skip() { echo "SKIP: $*"; T_SKIPPED=$((T_SKIPPED + 1)); }
 skip_all() { echo "SKIP: $*"; exit 77; }
 
 finish() {
+  if [[ -s $T_WORK/refused ]]; then T_FAILED=$((T_FAILED + $(wc -l <"$T_WORK/refused"))); fi
   echo "$(basename "$0"): $T_PASSED passed, $T_FAILED failed, $T_SKIPPED skipped"
   if ((T_FAILED > 0)); then exit 1; fi
   if ((T_PASSED == 0)); then exit 77; fi
@@ -62,14 +63,55 @@ wait_for_match() {
   return 1
 }
 
+# The network rule: a test sends packets only to loopback or to addresses on interfaces
+# that it made itself. route_is_ours ADDR DEV... is true iff `ip route get ADDR` leaves
+# through one of DEV... or stays on this machine (a local or loopback route). It prints
+# the reason when it is false. It sends nothing: `ip route get` only asks the kernel.
+route_is_ours() {
+  local addr=$1 route dev
+  shift
+  if ! route=$(ip route get "$addr" 2>&1); then
+    echo "no route to $addr: $route"
+    return 1
+  fi
+  route=${route%%$'\n'*}
+  [[ $route == local\ * ]] && return 0
+  dev=$(sed -nE 's/.* dev ([^ ]+).*/\1/p' <<<"$route")
+  [[ $dev == lo ]] && return 0
+  for d in "$@"; do [[ -n $d && $dev == "$d" ]] && return 0; done
+  echo "$addr routes through $dev ($route), not through an interface this test made (${*:-none})"
+  return 1
+}
+
+# Ends the test with SKIP, sending nothing, unless ADDR routes as route_is_ours says.
+require_route() {
+  local why
+  why=$(route_is_ours "$@") || skip_all "network rule: $why"
+}
+
+# The interfaces this test made; a test appends each one it creates.
+T_OUR_DEVS=()
+
+# Refuses (prints FAIL, sends nothing) a connection to an address that route_is_ours
+# rejects, so that a test which forgot require_route still keeps the network rule.
+t_may_connect() {
+  local why
+  why=$(route_is_ours "$1" "${T_OUR_DEVS[@]}") && return 0
+  echo "FAIL: refused to connect: $why"
+  echo "$why" >>"$T_WORK/refused"  # counted by finish(): this may run in a subshell
+  return 1
+}
+
 # Sends one command to a TCP control port and prints the reply. $4: source address.
 control() {
   local host=$1 port=$2 cmd=$3 src=${4:-}
+  t_may_connect "$host" >&2 || return 0
   printf '%s\n' "$cmd" | timeout 5 nc -q 2 ${src:+-s "$src"} "$host" "$port" 2>/dev/null || true
 }
 
 # Captures the memtrace port's stream into $3 for $4 seconds.
 capture_memtrace() {
+  t_may_connect "$1" >&2 || return 0
   timeout "$4" nc -d "$1" "$2" >"$3" 2>/dev/null || true
 }
 

@@ -1,10 +1,13 @@
 #!/bin/bash
-# Container test: builds the FROM-scratch image (images/build-container) and runs it on a
-# private network of its own (10.89.77.0/24, internal: no way out), then:
+# Container test: builds the FROM-scratch image (images/build-container) and runs it in a
+# network namespace that the test makes itself (as netns_test.sh does): its only link is one
+# end of a veth pair, 10.201.7.2/24, and the host end is 10.201.7.1/24. The engine's own
+# network backend is not used, so no route depends on it. Then:
 #   - vigil, the container's PID 1, runs as usual (no boot steps, no power-off) and logs
 #     that it started;
-#   - `l` on 10.89.77.2:2323 answers `ok: *:info` (skipped when this build of vigil has no
-#     control port, found by running it on the host first);
+#   - `l` on 10.201.7.2:2323 answers `ok: *:info` (skipped when this build of vigil has no
+#     control port, found by running it on the host first), after `ip route get` showed
+#     that the address is reached through the test's own veth;
 #   - `podman stop` (SIGTERM) ends it gracefully: exit code 0.
 # Uses podman with runc and lowered ulimits (crun and the default ulimits fail under some
 # cgroup setups), or docker when a docker daemon answers. Skips, saying why, when neither
@@ -32,7 +35,27 @@ fi
 
 tag=localhost/vigil:test
 name=vigil-test-$$
-net=vigil-test-$$
+ns=vigil-c$$
+veth_host=vch$$
+command -v ip >/dev/null || skip_all "no ip command (iproute2)"
+ip netns add "$ns" 2>"$T_WORK/netns.err" ||
+  skip_all "cannot create a network namespace: $(cat "$T_WORK/netns.err")"
+container_cleanup() {
+  "${engine[@]}" rm -f "$name" >/dev/null 2>&1 || true
+  ip link del "$veth_host" 2>/dev/null || true
+  ip netns del "$ns" 2>/dev/null || true
+  t_cleanup
+}
+trap container_cleanup EXIT
+ip link add "$veth_host" type veth peer name vcn$$ netns "$ns"
+ip addr add 10.201.7.1/24 dev "$veth_host"
+ip link set "$veth_host" up
+ip -n "$ns" link set lo up
+ip -n "$ns" addr add 10.201.7.2/24 dev vcn$$
+ip -n "$ns" link set vcn$$ up
+T_OUR_DEVS+=("$veth_host")
+require_route 10.201.7.2 "$veth_host"
+
 if ! CONTAINER_ENGINE=${engine[0]} "$VIGIL_ROOT/images/build-container" --tag "$tag" \
   >"$T_WORK/build.log" 2>&1; then
   cat "$T_WORK/build.log"
@@ -41,20 +64,11 @@ if ! CONTAINER_ENGINE=${engine[0]} "$VIGIL_ROOT/images/build-container" --tag "$
 fi
 pass "images/build-container built $tag with ${engine[0]}"
 
-container_cleanup() {
-  "${engine[@]}" rm -f "$name" >/dev/null 2>&1 || true
-  "${engine[@]}" network rm "$net" >/dev/null 2>&1 || true
-  t_cleanup
-}
-trap container_cleanup EXIT
-
-"${engine[@]}" network create --internal --subnet 10.89.77.0/24 "$net" >/dev/null 2>&1 ||
-  skip_all "${engine[0]} cannot create a network here"
-if ! "${engine[@]}" run -d --name "$name" --network "$net" --ip 10.89.77.2 "${run_opts[@]}" \
+if ! "${engine[@]}" run -d --name "$name" --network "ns:/run/netns/$ns" "${run_opts[@]}" \
   "$tag" --set control.listen=0.0.0.0:2323 --set memtrace.listen= \
-  >"$T_WORK/run.log" 2>&1; then
+  --set control.allow=10.201.7.1/32 >"$T_WORK/run.log" 2>&1; then
   cat "$T_WORK/run.log"
-  fail "${engine[0]} run"
+  fail "${engine[0]} run --network ns:/run/netns/$ns"
   finish
 fi
 
@@ -67,11 +81,16 @@ else
 fi
 
 if ((HAVE_CONTROL)); then
-  reply=$(control 10.89.77.2 2323 l)
+  reply=""
+  for _ in $(seq 30); do
+    reply=$(control 10.201.7.2 2323 l)
+    [[ -n $reply ]] && break
+    sleep 0.2
+  done
   if [[ $reply == "ok: *:info" ]]; then
-    pass "'l' on 10.89.77.2:2323 answers 'ok: *:info'"
+    pass "'l' on 10.201.7.2:2323 answers 'ok: *:info'"
   else
-    fail "'l' on 10.89.77.2:2323 answered '$reply'"
+    fail "'l' on 10.201.7.2:2323 answered '$reply'"
   fi
 else
   skip "control port: this build of vigil does not serve it (no answer on the host either)"

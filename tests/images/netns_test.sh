@@ -32,6 +32,8 @@ ip link set "$veth_host" up
 ip -n "$ns" link set lo up
 ip -n "$ns" addr add 10.200.0.2/24 dev "$veth_ns"
 ip -n "$ns" link set "$veth_ns" up
+T_OUR_DEVS+=("$veth_host")
+require_route 10.200.0.2 "$veth_host"
 
 eval "$(probe_features "$vigil")"
 ((HAVE_CONTROL)) || skip_all "this build of vigil has no control port (no answer on the host either)"
