@@ -32,6 +32,19 @@ std::set<size_t> boundaries(const std::string& trace) {
   return out;
 }
 
+// The sweeps below try every offset in the plain build. Sanitizer builds run them 10-50x
+// slower, so there meson sets VIGIL_SWEEP_STRIDE and they try every STRIDE-th offset, plus
+// every offset within 8 bytes of a packet boundary, where the cases differ most.
+#ifndef VIGIL_SWEEP_STRIDE
+#define VIGIL_SWEEP_STRIDE 1
+#endif
+
+bool in_sweep(size_t at, const std::set<size_t>& ends) {
+  if (at % VIGIL_SWEEP_STRIDE == 0) return true;
+  auto next = ends.lower_bound(at > 8 ? at - 8 : 0);
+  return next != ends.end() && *next <= at + 8;
+}
+
 void check_every_prefix(const std::string& name) {
   std::string trace = read_testdata(name);
   REQUIRE(!trace.empty());
@@ -39,6 +52,7 @@ void check_every_prefix(const std::string& name) {
   REQUIRE(ends.count(trace.size()) == 1);
   size_t failures = 0;
   for (size_t len = 0; len < trace.size(); ++len) {
+    if (!in_sweep(len, ends)) continue;
     Status s = read_all(trace.substr(0, len));
     bool boundary = ends.count(len) != 0;
     if (s.ok() != boundary) ++failures;
@@ -140,8 +154,12 @@ TEST_CASE("an event earlier than the one before it is an error") {
 TEST_CASE("flipping any single byte of a reference trace never crashes the reader") {
   for (const char* name : {"cxx_v2.ctf", "viewer_test_trace.ctf"}) {
     std::string trace = read_testdata(name);
+    std::set<size_t> ends = boundaries(trace);
     size_t errors = 0;
+    size_t tried = 0;
     for (size_t i = 0; i < trace.size(); ++i) {
+      if (!in_sweep(i, ends)) continue;
+      ++tried;
       for (uint8_t mask : {0x01, 0x80, 0xFF}) {
         std::string bad = trace;
         bad[i] = static_cast<char>(bad[i] ^ mask);
@@ -149,7 +167,7 @@ TEST_CASE("flipping any single byte of a reference trace never crashes the reade
       }
     }
     // Most flips break something the reader checks; string bytes and times need not.
-    CHECK(errors > trace.size() / 4);
+    CHECK(errors > tried / 4);
   }
 }
 
