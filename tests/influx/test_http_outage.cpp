@@ -41,12 +41,10 @@ OutputConfig config(const InfluxFixture& fx, uint64_t buffer_limit, uint64_t bat
 
 }  // namespace
 
-TEST_CASE("every point produced during an outage lands exactly once after influxd returns") {
+TEST_CASE("every point produced during an outage lands exactly once after influxd returns" *
+          doctest::test_suite("influxd")) {
   InfluxFixture fx;
-  if (!fx.available()) {
-    MESSAGE("skipped: " << fx.why());
-    return;
-  }
+  VIGIL_SKIP_UNLESS_INFLUXD(fx);
   REQUIRE(fx.create_database("test"));
   uv_loop_t loop;
   uv_loop_init(&loop);
@@ -89,12 +87,10 @@ TEST_CASE("every point produced during an outage lands exactly once after influx
   CHECK(written_before + fx.http_points_written() == produced);
 }
 
-TEST_CASE("with a small buffer_limit exactly the dropped points are missing") {
+TEST_CASE("with a small buffer_limit exactly the dropped points are missing" *
+          doctest::test_suite("influxd")) {
   InfluxFixture fx;
-  if (!fx.available()) {
-    MESSAGE("skipped: " << fx.why());
-    return;
-  }
+  VIGIL_SKIP_UNLESS_INFLUXD(fx);
   REQUIRE(fx.create_database("test"));
   uv_loop_t loop;
   uv_loop_init(&loop);

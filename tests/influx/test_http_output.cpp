@@ -46,12 +46,10 @@ std::vector<Point> escaping_points() {
 
 }  // namespace
 
-TEST_CASE("http output lands points with exact values, tags and nanosecond timestamps") {
+TEST_CASE("http output lands points with exact values, tags and nanosecond timestamps" *
+          doctest::test_suite("influxd")) {
   InfluxFixture fx;
-  if (!fx.available()) {
-    MESSAGE("skipped: " << fx.why());
-    return;
-  }
+  VIGIL_SKIP_UNLESS_INFLUXD(fx);
   REQUIRE(fx.create_database("test"));
   uv_loop_t loop;
   uv_loop_init(&loop);
@@ -76,12 +74,10 @@ TEST_CASE("http output lands points with exact values, tags and nanosecond times
         "\n");
 }
 
-TEST_CASE("a write to a missing database is dropped, counted and not retried") {
+TEST_CASE("a write to a missing database is dropped, counted and not retried" *
+          doctest::test_suite("influxd")) {
   InfluxFixture fx;
-  if (!fx.available()) {
-    MESSAGE("skipped: " << fx.why());
-    return;
-  }
+  VIGIL_SKIP_UNLESS_INFLUXD(fx);
   uv_loop_t loop;
   uv_loop_init(&loop);
   {
@@ -106,12 +102,10 @@ TEST_CASE("a write to a missing database is dropped, counted and not retried") {
   CHECK(fx.count("nosuchdb", "m", "v") == 3);
 }
 
-TEST_CASE("a point with no valid field is dropped and counted, the others land") {
+TEST_CASE("a point with no valid field is dropped and counted, the others land" *
+          doctest::test_suite("influxd")) {
   InfluxFixture fx;
-  if (!fx.available()) {
-    MESSAGE("skipped: " << fx.why());
-    return;
-  }
+  VIGIL_SKIP_UNLESS_INFLUXD(fx);
   REQUIRE(fx.create_database("test"));
   uv_loop_t loop;
   uv_loop_init(&loop);

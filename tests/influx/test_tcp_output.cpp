@@ -30,12 +30,10 @@ OutputConfig tcp_config(int port) {
 
 }  // namespace
 
-TEST_CASE("tcp output streams lines that influxdb accepts, every one of them") {
+TEST_CASE("tcp output streams lines that influxdb accepts, every one of them" *
+          doctest::test_suite("influxd")) {
   InfluxFixture fx;
-  if (!fx.available()) {
-    MESSAGE("skipped: " << fx.why());
-    return;
-  }
+  VIGIL_SKIP_UNLESS_INFLUXD(fx);
   REQUIRE(fx.create_database("test"));
   uv_loop_t loop;
   uv_loop_init(&loop);

@@ -40,12 +40,10 @@ TEST_CASE("datagrams are cut at line boundaries and never exceed the payload") {
   CHECK(split_datagrams({}, 100).empty());
 }
 
-TEST_CASE("udp output lands points with exact values, tags and timestamps") {
+TEST_CASE("udp output lands points with exact values, tags and timestamps" *
+          doctest::test_suite("influxd")) {
   InfluxFixture fx;
-  if (!fx.available()) {
-    MESSAGE("skipped: " << fx.why());
-    return;
-  }
+  VIGIL_SKIP_UNLESS_INFLUXD(fx);
   uv_loop_t loop;
   uv_loop_init(&loop);
   {
@@ -80,12 +78,10 @@ TEST_CASE("udp output lands points with exact values, tags and timestamps") {
                 "\n");
 }
 
-TEST_CASE("a line longer than max_payload is dropped and counted, the rest lands") {
+TEST_CASE("a line longer than max_payload is dropped and counted, the rest lands" *
+          doctest::test_suite("influxd")) {
   InfluxFixture fx;
-  if (!fx.available()) {
-    MESSAGE("skipped: " << fx.why());
-    return;
-  }
+  VIGIL_SKIP_UNLESS_INFLUXD(fx);
   uv_loop_t loop;
   uv_loop_init(&loop);
   {
