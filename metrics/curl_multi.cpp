@@ -15,14 +15,11 @@ struct CurlMulti::Socket {
 };
 
 CurlMulti::CurlMulti(uv_loop_t* loop) : loop_(loop), timer_(new uv_timer_t) {
-  // Once per process, before any other curl call; thread-safe as a static initializer.
-  static const CURLcode global = curl_global_init(CURL_GLOBAL_DEFAULT);
-  (void)global;
-  multi_ = curl_multi_init();
-  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, on_socket);
-  curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
-  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, on_timer_set);
-  curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+  multi_ = curl().multi_init();
+  curl().multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, on_socket);
+  curl().multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+  curl().multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, on_timer_set);
+  curl().multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
   uv_timer_init(loop, timer_);
   timer_->data = this;
 }
@@ -30,14 +27,14 @@ CurlMulti::CurlMulti(uv_loop_t* loop) : loop_(loop), timer_(new uv_timer_t) {
 CurlMulti::~CurlMulti() { assert(multi_ == nullptr && handles_ == 0); }
 
 bool CurlMulti::add(CURL* easy, Done done) {
-  if (multi_ == nullptr || curl_multi_add_handle(multi_, easy) != CURLM_OK) return false;
+  if (multi_ == nullptr || curl().multi_add_handle(multi_, easy) != CURLM_OK) return false;
   transfers_[easy] = std::move(done);
   return true;
 }
 
 void CurlMulti::remove(CURL* easy) {
   if (transfers_.erase(easy) == 0) return;
-  curl_multi_remove_handle(multi_, easy);
+  curl().multi_remove_handle(multi_, easy);
 }
 
 int CurlMulti::on_socket(CURL*, curl_socket_t fd, int what, void* userp, void* socketp) {
@@ -57,7 +54,7 @@ int CurlMulti::on_socket(CURL*, curl_socket_t fd, int what, void* userp, void* s
     s->poll.data = s;
     ++self->handles_;
     self->sockets_.insert(s);
-    curl_multi_assign(self->multi_, fd, s);
+    curl().multi_assign(self->multi_, fd, s);
   }
   int events = 0;
   if (what & CURL_POLL_IN) events |= UV_READABLE;
@@ -68,7 +65,7 @@ int CurlMulti::on_socket(CURL*, curl_socket_t fd, int what, void* userp, void* s
 
 void CurlMulti::close_socket(Socket* s) {
   if (sockets_.erase(s) == 0) return;
-  if (multi_ != nullptr) curl_multi_assign(multi_, s->fd, nullptr);
+  if (multi_ != nullptr) curl().multi_assign(multi_, s->fd, nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&s->poll), on_close);
 }
 
@@ -86,7 +83,7 @@ int CurlMulti::on_timer_set(CURLM*, long timeout_ms, void* userp) {
 void CurlMulti::on_timeout(uv_timer_t* timer) noexcept {
   auto* self = static_cast<CurlMulti*>(timer->data);
   int running = 0;
-  curl_multi_socket_action(self->multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+  curl().multi_socket_action(self->multi_, CURL_SOCKET_TIMEOUT, 0, &running);
   self->check_done();
 }
 
@@ -102,19 +99,19 @@ void CurlMulti::on_poll(uv_poll_t* poll, int status, int events) noexcept {
   }
   int running = 0;
   // `s` may be closed inside this call (CURL_POLL_REMOVE); it is freed only on close.
-  curl_multi_socket_action(self->multi_, s->fd, flags, &running);
+  curl().multi_socket_action(self->multi_, s->fd, flags, &running);
   self->check_done();
 }
 
 void CurlMulti::check_done() {
   if (multi_ == nullptr) return;
   int left = 0;
-  while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
+  while (CURLMsg* msg = curl().multi_info_read(multi_, &left)) {
     if (msg->msg != CURLMSG_DONE) continue;
     CURL* easy = msg->easy_handle;
     CURLcode result = msg->data.result;
     auto it = transfers_.find(easy);
-    curl_multi_remove_handle(multi_, easy);
+    curl().multi_remove_handle(multi_, easy);
     if (it == transfers_.end()) continue;
     Done done = std::move(it->second);
     transfers_.erase(it);
@@ -126,10 +123,10 @@ void CurlMulti::check_done() {
 
 void CurlMulti::close(std::function<void()> closed) {
   closed_ = std::move(closed);
-  for (auto& [easy, done] : transfers_) curl_multi_remove_handle(multi_, easy);
+  for (auto& [easy, done] : transfers_) curl().multi_remove_handle(multi_, easy);
   transfers_.clear();
   // Cleanup closes cached connections and may report them through on_socket.
-  curl_multi_cleanup(multi_);
+  curl().multi_cleanup(multi_);
   multi_ = nullptr;
   std::vector<Socket*> left(sockets_.begin(), sockets_.end());
   for (Socket* s : left) close_socket(s);

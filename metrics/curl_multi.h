@@ -6,15 +6,17 @@
 // Ownership: CurlMulti owns the CURLM, the timer and one uv_poll per socket (each freed in
 // its close callback). The caller owns each easy handle; it must stay alive until its
 // transfer is done or removed. "loop" must outlive this object.
+// REQUIRES: load_curl() returned ok (metrics/curl_api.h) before the first CurlMulti.
 // REQUIRES: destroy only after close() has called `closed`.
 #pragma once
 
-#include <curl/curl.h>
 #include <uv.h>
 
 #include <functional>
 #include <map>
 #include <set>
+
+#include "metrics/curl_api.h"
 
 namespace vigil::metrics {
 

@@ -26,35 +26,35 @@ HttpOutput::HttpOutput(uv_loop_t* loop, const OutputConfig& config, uint64_t see
     : QueuedOutput(loop, "influx", config, seed),
       url_(with_precision(config.url)),
       multi_(loop),
-      easy_(curl_easy_init()) {
+      easy_(curl().easy_init()) {
   auto ms = static_cast<long>(
       std::chrono::duration_cast<std::chrono::milliseconds>(config.timeout).count());
-  curl_easy_setopt(easy_, CURLOPT_URL, url_.c_str());
-  curl_easy_setopt(easy_, CURLOPT_POST, 1L);
-  curl_easy_setopt(easy_, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(easy_, CURLOPT_TIMEOUT_MS, ms);
-  curl_easy_setopt(easy_, CURLOPT_CONNECTTIMEOUT_MS, ms);
-  curl_easy_setopt(easy_, CURLOPT_ERRORBUFFER, error_);
-  curl_easy_setopt(easy_, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(easy_, CURLOPT_WRITEDATA, this);
-  curl_easy_setopt(easy_, CURLOPT_PROTOCOLS_STR, "http,https");
-  headers_ = curl_slist_append(headers_, "Content-Type: text/plain; charset=utf-8");
+  curl().easy_setopt(easy_, CURLOPT_URL, url_.c_str());
+  curl().easy_setopt(easy_, CURLOPT_POST, 1L);
+  curl().easy_setopt(easy_, CURLOPT_NOSIGNAL, 1L);
+  curl().easy_setopt(easy_, CURLOPT_TIMEOUT_MS, ms);
+  curl().easy_setopt(easy_, CURLOPT_CONNECTTIMEOUT_MS, ms);
+  curl().easy_setopt(easy_, CURLOPT_ERRORBUFFER, error_);
+  curl().easy_setopt(easy_, CURLOPT_WRITEFUNCTION, on_body);
+  curl().easy_setopt(easy_, CURLOPT_WRITEDATA, this);
+  curl().easy_setopt(easy_, CURLOPT_PROTOCOLS_STR, "http,https");
+  headers_ = curl().slist_append(headers_, "Content-Type: text/plain; charset=utf-8");
   // Without this, curl waits for "100 Continue" before sending a large body.
-  headers_ = curl_slist_append(headers_, "Expect:");
+  headers_ = curl().slist_append(headers_, "Expect:");
   if (!config.token.empty()) {
-    headers_ = curl_slist_append(headers_, ("Authorization: Token " + config.token).c_str());
+    headers_ = curl().slist_append(headers_, ("Authorization: Token " + config.token).c_str());
   }
-  curl_easy_setopt(easy_, CURLOPT_HTTPHEADER, headers_);
+  curl().easy_setopt(easy_, CURLOPT_HTTPHEADER, headers_);
   if (!config.username.empty() || !config.password.empty()) {
-    curl_easy_setopt(easy_, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-    curl_easy_setopt(easy_, CURLOPT_USERNAME, config.username.c_str());
-    curl_easy_setopt(easy_, CURLOPT_PASSWORD, config.password.c_str());
+    curl().easy_setopt(easy_, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+    curl().easy_setopt(easy_, CURLOPT_USERNAME, config.username.c_str());
+    curl().easy_setopt(easy_, CURLOPT_PASSWORD, config.password.c_str());
   }
 }
 
 HttpOutput::~HttpOutput() {
-  curl_easy_cleanup(easy_);
-  curl_slist_free_all(headers_);
+  curl().easy_cleanup(easy_);
+  curl().slist_free_all(headers_);
 }
 
 void HttpOutput::send_batch(std::span<const std::string> lines) {
@@ -63,8 +63,8 @@ void HttpOutput::send_batch(std::span<const std::string> lines) {
   lines_ = lines.size();
   response_.clear();
   error_[0] = '\0';
-  curl_easy_setopt(easy_, CURLOPT_POSTFIELDS, body_.data());
-  curl_easy_setopt(easy_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body_.size()));
+  curl().easy_setopt(easy_, CURLOPT_POSTFIELDS, body_.data());
+  curl().easy_setopt(easy_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body_.size()));
   in_flight_ = multi_.add(easy_, [this](CURLcode result) { on_done(result); });
   if (!in_flight_) send_done(0, Verdict::retry, "POST " + url_ + ": curl refused the transfer");
 }
@@ -80,12 +80,12 @@ size_t HttpOutput::on_body(char* data, size_t size, size_t n, void* userp) {
 void HttpOutput::on_done(CURLcode result) {
   in_flight_ = false;
   if (result != CURLE_OK) {
-    std::string detail = error_[0] != '\0' ? error_ : curl_easy_strerror(result);
+    std::string detail = error_[0] != '\0' ? error_ : curl().easy_strerror(result);
     send_done(0, Verdict::retry, "POST " + url_ + ": " + detail);
     return;
   }
   long code = 0;
-  curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &code);
+  curl().easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &code);
   if (code >= 200 && code < 300) {
     send_done(lines_, Verdict::delivered, "");
   } else if (code == 429 || code >= 500) {

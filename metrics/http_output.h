@@ -13,9 +13,9 @@
 // write" has stored the good lines, but the whole batch counts as dropped: the counters
 // never claim delivery the server did not confirm.
 // Lifetime and states as QueuedOutput.
+// REQUIRES: load_curl() returned ok (metrics/curl_api.h); the output factory sees to it.
 #pragma once
 
-#include <curl/curl.h>
 #include <uv.h>
 
 #include <functional>

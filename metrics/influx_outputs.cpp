@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 
+#include "metrics/curl_api.h"
 #include "metrics/http_output.h"
 #include "metrics/output_factory.h"
 #include "metrics/output_url.h"
@@ -21,6 +22,8 @@ Result<std::unique_ptr<Output>> make_influx_output(uv_loop_t* loop, const Output
   } else if (config.kind == "influx-udp") {
     out = std::make_unique<UdpOutput>(loop, config, seed);
   } else if (config.kind == "influx-http") {
+    // libcurl is loaded by the first influx-http output, not linked (metrics/curl_api.h).
+    if (Status st = load_curl(); !st.ok()) return st;
     out = std::make_unique<HttpOutput>(loop, config, seed);
   } else {
     return Status::error("not an influx output kind: '" + config.kind + "'");

@@ -134,3 +134,63 @@ TEST_CASE("--check-config on the defaults succeeds") {
   CHECK(v.wait_exit(10) == 0);
   CHECK(v.err.empty());
 }
+
+namespace {
+
+// True iff the process maps a file whose name contains `name` (/proc/PID/maps).
+bool maps_library(pid_t pid, const std::string& name) {
+  std::string path = "/proc/" + std::to_string(pid) + "/maps";
+  FILE* f = std::fopen(path.c_str(), "r");
+  REQUIRE(f != nullptr);
+  char line[4096];
+  bool found = false;
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    if (std::string(line).find(name) != std::string::npos) found = true;
+  }
+  std::fclose(f);
+  return found;
+}
+
+// An influx-http output to a loopback port that nothing serves: it starts and retries.
+const std::vector<std::string> kHttpOutput = {
+    "--set", "outputs=[{kind=\"influx-http\",url=\"http://127.0.0.1:9/write?db=d\"}]"};
+
+std::vector<std::string> with(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("libcurl is mapped only once an influx-http output starts") {
+  {
+    Vigil v(kLoopbackOnly);
+    REQUIRE_MESSAGE(v.wait_for("vigil started", 10), v.err);
+    CHECK_FALSE(maps_library(v.pid, "libcurl"));
+    kill(v.pid, SIGTERM);
+    CHECK(v.wait_exit(10) == 0);
+  }
+  Vigil v(with(kLoopbackOnly, kHttpOutput));
+  REQUIRE_MESSAGE(v.wait_for("vigil started", 10), v.err);
+  CHECK(maps_library(v.pid, "libcurl"));
+  kill(v.pid, SIGTERM);
+  CHECK(v.wait_exit(10) == 0);
+}
+
+TEST_CASE("without libcurl, an influx-http output exits 2 saying so; other outputs work") {
+  // VIGIL_LIBCURL names the library to load; a missing file stands for a machine without it.
+  REQUIRE(setenv("VIGIL_LIBCURL", "/nonexistent/libcurl.so.4", 1) == 0);
+  {
+    Vigil v(with(kLoopbackOnly, kHttpOutput));
+    CHECK(v.wait_exit(10) == 2);
+    CHECK_MESSAGE(
+        v.err.find("influx-http needs libcurl: apt-get install libcurl4") != std::string::npos,
+        v.err);
+  }
+  Vigil v(
+      with(kLoopbackOnly, {"--set", "outputs=[{kind=\"influx-tcp\",url=\"tcp://127.0.0.1:9\"}]"}));
+  unsetenv("VIGIL_LIBCURL");
+  REQUIRE_MESSAGE(v.wait_for("vigil started", 10), v.err);
+  kill(v.pid, SIGTERM);
+  CHECK(v.wait_exit(10) == 0);
+}

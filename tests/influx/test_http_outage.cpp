@@ -3,6 +3,7 @@
 // points are missing.
 #include <doctest/doctest.h>
 
+#include "metrics/curl_api.h"
 #include "metrics/http_output.h"
 #include "tests/fixtures/influxdb.h"
 #include "tests/influx/loop_util.h"
@@ -51,6 +52,7 @@ TEST_CASE("every point produced during an outage lands exactly once after influx
   long written_before = 0;
   int produced = 0;
   {
+    REQUIRE(load_curl().ok());
     HttpOutput out(&loop, config(fx, 10000, 50));
     {
       Producer producer(&loop, out);
@@ -97,6 +99,7 @@ TEST_CASE("with a small buffer_limit exactly the dropped points are missing" *
   int produced = 0;
   uint64_t dropped = 0;
   {
+    REQUIRE(load_curl().ok());
     HttpOutput out(&loop, config(fx, 12, 4));
     {
       Producer producer(&loop, out);

@@ -4,6 +4,7 @@
 
 #include <limits>
 
+#include "metrics/curl_api.h"
 #include "metrics/http_output.h"
 #include "tests/fixtures/influxdb.h"
 #include "tests/influx/loop_util.h"
@@ -54,6 +55,7 @@ TEST_CASE("http output lands points with exact values, tags and nanosecond times
   uv_loop_t loop;
   uv_loop_init(&loop);
   {
+    REQUIRE(load_curl().ok());
     HttpOutput out(&loop, http_config(fx, "test"));
     std::vector<Point> points = escaping_points();
     out.write(points);
@@ -81,6 +83,7 @@ TEST_CASE("a write to a missing database is dropped, counted and not retried" *
   uv_loop_t loop;
   uv_loop_init(&loop);
   {
+    REQUIRE(load_curl().ok());
     HttpOutput out(&loop, http_config(fx, "nosuchdb"));
     out.write(test::numbered_points(0, 7, kT0));
     out.flush();
@@ -110,6 +113,7 @@ TEST_CASE("a point with no valid field is dropped and counted, the others land" 
   uv_loop_t loop;
   uv_loop_init(&loop);
   {
+    REQUIRE(load_curl().ok());
     HttpOutput out(&loop, http_config(fx, "test"));
     std::vector<Point> points = test::numbered_points(0, 2, kT0);
     points[1].fields = {{"v", std::numeric_limits<double>::infinity()}};
