@@ -30,7 +30,7 @@ QueuedOutput::QueuedOutput(uv_loop_t* loop, std::string plugin, const OutputConf
       backoff_(seed),
       retry_timer_(loop),
       deadline_timer_(loop) {
-  label_ = full_name() + " (" + config.url + ")";
+  label_ = config.url.empty() ? full_name() : full_name() + " (" + config.url + ")";
 }
 
 QueuedOutput::~QueuedOutput() = default;
@@ -102,6 +102,10 @@ void QueuedOutput::send_done(size_t delivered, Verdict rest, std::string_view er
       note_failure(error);
       if (!closing_) retry_timer_.start(backoff_.next(), [this] { pump(); });
       return;
+    case Verdict::lost:
+      ++send_errors_;
+      last_error_ns_ = wall_ns();
+      [[fallthrough]];
     case Verdict::reject: {
       size_t n = queue_.batch().size();
       queue_.reject();

@@ -58,6 +58,8 @@ class QueuedOutput : public Output {
     delivered,  // The whole rest of the batch arrived.
     retry,      // The rest failed for a reason that may pass; keep it.
     reject,     // The receiver refused the rest as bad data; drop and count it.
+    lost,       // The rest failed and cannot be retried (a closed stdout): drop and count
+                // it, and count a send error.
   };
 
   // Sends `lines` (the batch, oldest first). The transport must call send_done() exactly
