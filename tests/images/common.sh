@@ -25,9 +25,11 @@ finish() {
 }
 
 t_cleanup() {
-  local pid
+  local pid d
   for pid in "${T_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${T_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  for d in "${T_OUR_DEVS[@]}"; do ip link del "$d" 2>/dev/null || true; done
+  for d in "${T_NETNS[@]}"; do ip netns del "$d" 2>/dev/null || true; done
   rm -rf "$T_WORK"
 }
 trap t_cleanup EXIT
@@ -89,8 +91,27 @@ require_route() {
   why=$(route_is_ours "$@") || skip_all "network rule: $why"
 }
 
-# The interfaces this test made; a test appends each one it creates.
+# The interfaces and network namespaces this test made; t_cleanup removes them.
 T_OUR_DEVS=()
+T_NETNS=()
+
+# Makes network namespace $1 with its loopback up, and veth $2 (host end, up) whose peer $3
+# is in the namespace (up). Ends the test with SKIP, saying why, where namespaces cannot be
+# made or entered: `ip netns exec` and `ip -n` need / to be a mount point, which a chroot
+# may lack.
+make_netns_veth() {
+  local ns=$1 host=$2 peer=$3 err=$T_WORK/netns.err
+  command -v ip >/dev/null || skip_all "no ip command (iproute2)"
+  ip netns add "$ns" 2>"$err" || skip_all "cannot create a network namespace: $(head -1 "$err")"
+  T_NETNS+=("$ns")
+  ip -n "$ns" link set lo up 2>"$err" ||
+    skip_all "cannot enter a network namespace here (in a chroot?): $(head -1 "$err")"
+  ip link add "$host" type veth peer name "$peer" netns "$ns" 2>"$err" ||
+    skip_all "cannot make a veth pair: $(head -1 "$err")"
+  T_OUR_DEVS+=("$host")
+  ip link set "$host" up
+  ip -n "$ns" link set "$peer" up
+}
 
 # Refuses (prints FAIL, sends nothing) a connection to an address that route_is_ours
 # rejects, so that a test which forgot require_route still keeps the network rule.

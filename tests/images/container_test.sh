@@ -37,23 +37,14 @@ tag=localhost/vigil:test
 name=vigil-test-$$
 ns=vigil-c$$
 veth_host=vch$$
-command -v ip >/dev/null || skip_all "no ip command (iproute2)"
-ip netns add "$ns" 2>"$T_WORK/netns.err" ||
-  skip_all "cannot create a network namespace: $(cat "$T_WORK/netns.err")"
+make_netns_veth "$ns" "$veth_host" vcn$$
 container_cleanup() {
   "${engine[@]}" rm -f "$name" >/dev/null 2>&1 || true
-  ip link del "$veth_host" 2>/dev/null || true
-  ip netns del "$ns" 2>/dev/null || true
   t_cleanup
 }
 trap container_cleanup EXIT
-ip link add "$veth_host" type veth peer name vcn$$ netns "$ns"
 ip addr add 10.201.7.1/24 dev "$veth_host"
-ip link set "$veth_host" up
-ip -n "$ns" link set lo up
 ip -n "$ns" addr add 10.201.7.2/24 dev vcn$$
-ip -n "$ns" link set vcn$$ up
-T_OUR_DEVS+=("$veth_host")
 require_route 10.201.7.2 "$veth_host"
 
 if ! CONTAINER_ENGINE=${engine[0]} "$VIGIL_ROOT/images/build-container" --tag "$tag" \

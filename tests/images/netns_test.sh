@@ -16,23 +16,10 @@ vigil=$(find_vigil)
 ns=vigil-t$$
 veth_host=vgh$$
 veth_ns=vgn$$
-command -v ip >/dev/null || skip_all "no ip command (iproute2)"
-ip netns add "$ns" 2>"$T_WORK/netns.err" || skip_all "cannot create a network namespace: $(cat "$T_WORK/netns.err")"
-netns_cleanup() {
-  ip link del "$veth_host" 2>/dev/null || true
-  ip netns del "$ns" 2>/dev/null || true
-  t_cleanup
-}
-trap netns_cleanup EXIT
-
-ip link add "$veth_host" type veth peer name "$veth_ns" netns "$ns"
+make_netns_veth "$ns" "$veth_host" "$veth_ns"
 ip addr add 10.200.0.1/24 dev "$veth_host"
 ip addr add 10.200.0.3/24 dev "$veth_host"
-ip link set "$veth_host" up
-ip -n "$ns" link set lo up
 ip -n "$ns" addr add 10.200.0.2/24 dev "$veth_ns"
-ip -n "$ns" link set "$veth_ns" up
-T_OUR_DEVS+=("$veth_host")
 require_route 10.200.0.2 "$veth_host"
 
 eval "$(probe_features "$vigil")"

@@ -33,29 +33,24 @@ if [[ -n $default_dev ]]; then
   fi
 fi
 
-ns=vigil-rt$$
-veth_host=vrh$$
-if ip netns add "$ns" 2>/dev/null; then
-  rt_cleanup() {
-    ip link del "$veth_host" 2>/dev/null || true
-    ip netns del "$ns" 2>/dev/null || true
-    t_cleanup
-  }
-  trap rt_cleanup EXIT
-  ip link add "$veth_host" type veth peer name vrn$$ netns "$ns"
-  ip addr add 10.201.0.1/24 dev "$veth_host"
-  ip link set "$veth_host" up
-  if route_is_ours 10.201.0.2 "$veth_host" >/dev/null; then
-    pass "10.201.0.2 through the test's own $veth_host is accepted"
-  else
-    fail "10.201.0.2 through $veth_host refused: $(route_is_ours 10.201.0.2 "$veth_host")"
-  fi
-  if route_is_ours 10.201.0.2 >/dev/null; then
-    fail "10.201.0.2 accepted without naming $veth_host"
-  else
-    pass "10.201.0.2 is refused when $veth_host is not named"
-  fi
-else
+# The veth cases come last: make_netns_veth ends the test with SKIP where namespaces
+# cannot be made, and then the cases above still count.
+if ! ip netns add vigil-rtprobe$$ 2>/dev/null; then
   skip "cannot create a network namespace here: the veth cases did not run"
+  finish
+fi
+ip netns del vigil-rtprobe$$
+veth_host=vrh$$
+make_netns_veth vigil-rt$$ "$veth_host" vrn$$
+ip addr add 10.201.0.1/24 dev "$veth_host"
+if route_is_ours 10.201.0.2 "$veth_host" >/dev/null; then
+  pass "10.201.0.2 through the test's own $veth_host is accepted"
+else
+  fail "10.201.0.2 through $veth_host refused: $(route_is_ours 10.201.0.2 "$veth_host")"
+fi
+if route_is_ours 10.201.0.2 >/dev/null; then
+  fail "10.201.0.2 accepted without naming $veth_host"
+else
+  pass "10.201.0.2 is refused when $veth_host is not named"
 fi
 finish
