@@ -1,35 +1,49 @@
 #!/usr/bin/env bash
-# Footprint of vigil (issue 4): every default source polling at 1 s, an influx-http output
-# to a private InfluxDB 1.6.7, for SECONDS (default 60). Builds nothing.
+# Idle footprint of vigil against collectd and node-exporter, measured side by side in one
+# run: each polls cpu, memory, network, disk and load every second for SECONDS (default 30).
 #
 #   bench/footprint.sh build/appliance/vigil [SECONDS]
 #
-# Measured from /proc, in the same run, for vigil and for the baseline bench/idle_loop (a
-# bare libuv loop with a 1 s timer, built by meson next to the other benchmarks):
-#   RSS: median of one sample per second after a 5 s warm-up (VmRSS, the target's measure),
-#        and the private part alone (RssAnon: the file-backed pages of shared libraries,
-#        libcurl's ~30 dependencies above all, are shared with other processes);
-#   CPU: (utime + stime) over the whole run / wall time, in % of one core.
-# Prints each figure, vigil/baseline ratios, and the targets (RSS <= 4096 KiB, CPU <= 0.2 %).
-# Exits 1 if a target is missed or no point reached InfluxDB, 2 on a setup problem.
-#
-# Environment:
-#   IDLE_LOOP   the baseline binary (default: BUILD/bench/idle_loop, BUILD = vigil's build dir)
-#   VIGIL_ARGS  how vigil takes its config file (default: "--config"); the file follows it.
+# The processes, all started here on loopback and stopped at the end (never as services):
+#   vigil-stdout  the default config (points to stdout, here /dev/null);
+#   vigil-tcp     an influx-tcp output to a loopback sink;
+#   vigil-http    an influx-http output to a private InfluxDB 1.6.7 (libcurl loaded);
+#   collectd      Debian's collectd 5.12: plugins cpu, memory, interface, disk, load, and
+#                 csv into a temp dir, interval 1 s, in the foreground;
+#   node-exporter Debian's prometheus-node-exporter 1.5 with the same five collectors,
+#                 scraped once a second over loopback (it polls only when scraped).
+# Measured from /proc: RSS (VmRSS) and its private part (RssAnon), medians of one sample a
+# second after a 5 s warm-up, with min-max; CPU as (utime+stime) over the run / wall time.
+# Prints each figure and the ratios vigil/collectd. Targets (the footprint issue): RSS at
+# most 1.0x collectd's for vigil-stdout and vigil-tcp, at most 2x for vigil-http; CPU at
+# most 0.2 % of a core. Exits 1 when a target is missed, 2 on a setup problem. Installs
+# collectd-core, prometheus-node-exporter and influxdb with apt-get when missing (as root),
+# with a policy-rc.d in place so that no package starts its service.
 set -euo pipefail
 
 die() { echo "footprint: $*" >&2; exit 2; }
-
 [[ $# -ge 1 ]] || die "usage: $0 PATH/TO/vigil [SECONDS]"
 vigil=$(readlink -f "$1")
-seconds=${2:-60}
+seconds=${2:-30}
 [[ -x $vigil ]] || die "$1 is not an executable"
-build_dir=$(dirname "$(dirname "$vigil")")
-idle_loop=${IDLE_LOOP:-$build_dir/bench/idle_loop}
-[[ -x $idle_loop ]] || die "baseline $idle_loop not found (meson compile -C $build_dir idle_loop)"
-command -v influxd >/dev/null || die "influxd not found (apt-get install influxdb influxdb-client)"
-command -v curl >/dev/null || die "curl not found"
 [[ $seconds -gt 10 ]] || die "SECONDS must be more than 10 (5 s warm-up)"
+
+need=()
+command -v collectd >/dev/null || need+=(collectd-core)
+command -v prometheus-node-exporter >/dev/null || need+=(prometheus-node-exporter)
+command -v influxd >/dev/null || need+=(influxdb)
+if ((${#need[@]})); then
+  [[ $(id -u) -eq 0 ]] || die "missing ${need[*]}; run as root or apt-get install ${need[*]}"
+  echo "footprint: installing ${need[*]} (services are not started)" >&2
+  policy=/usr/sbin/policy-rc.d
+  made_policy=0
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && made_policy=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" \
+    >/dev/null || die "apt-get install ${need[*]} failed"
+  ((made_policy)) && rm -f "$policy"
+fi
 
 work=$(mktemp -d /tmp/vigil-footprint-XXXXXX)
 pids=()
@@ -39,12 +53,11 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# --- A private InfluxDB (spec/influx-push.md §6).
+# A private InfluxDB for vigil-http, and a sink that reads and discards for vigil-tcp.
 http_port=$(free_port)
 rpc_port=$(free_port)
 cat >"$work/influxdb.conf" <<CONF
@@ -61,14 +74,6 @@ bind-address = "127.0.0.1:$rpc_port"
   log-enabled = false
 [monitor]
   store-enabled = false
-[subscriber]
-  enabled = false
-[retention]
-  enabled = false
-[continuous_queries]
-  enabled = false
-[shard-precreation]
-  enabled = false
 [logging]
   level = "warn"
 CONF
@@ -80,90 +85,125 @@ for _ in $(seq 200); do
 done
 curl -sf -XPOST "http://127.0.0.1:$http_port/query" --data-urlencode 'q=CREATE DATABASE vigil' \
   >/dev/null || die "influxd did not start; see $work/influxd.log"
+sink_port=$(free_port)
+python3 -c '
+import socket, sys, threading
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
+def drain(c):
+    while c.recv(65536): pass
+while True:
+    c, _ = s.accept(); threading.Thread(target=drain, args=(c,), daemon=True).start()
+' "$sink_port" &
+pids+=($!)
 
-# --- vigil: default sources at 1 s, one HTTP output, no control or memtrace port to clash.
-cat >"$work/vigil.toml" <<CONF
-interval = "1s"
+vigil_common=(--set interval=1s --set control.listen=127.0.0.1:0 --set memtrace.listen=)
+declare -A pid_of
+"$vigil" "${vigil_common[@]}" >/dev/null 2>"$work/vigil-stdout.log" &
+pid_of[vigil-stdout]=$!
+"$vigil" "${vigil_common[@]}" \
+  --set "outputs=[{kind=\"influx-tcp\",url=\"tcp://127.0.0.1:$sink_port\"}]" \
+  >/dev/null 2>"$work/vigil-tcp.log" &
+pid_of[vigil-tcp]=$!
+"$vigil" "${vigil_common[@]}" \
+  --set "outputs=[{kind=\"influx-http\",url=\"http://127.0.0.1:$http_port/write?db=vigil\"}]" \
+  >/dev/null 2>"$work/vigil-http.log" &
+pid_of[vigil-http]=$!
 
-[control]
-listen = "127.0.0.1:0"
-
-[memtrace]
-listen = ""
-
-[[outputs]]
-kind = "influx-http"
-url = "http://127.0.0.1:$http_port/write?db=vigil"
+mkdir -p "$work/csv"
+cat >"$work/collectd.conf" <<CONF
+Interval 1
+BaseDir "$work"
+PIDFile "$work/collectd.pid"
+PluginDir "/usr/lib/collectd"
+LoadPlugin cpu
+LoadPlugin memory
+LoadPlugin interface
+LoadPlugin disk
+LoadPlugin load
+LoadPlugin csv
+<Plugin csv>
+  DataDir "$work/csv"
+</Plugin>
 CONF
-
-read -r -a vigil_args <<<"${VIGIL_ARGS:---config}"
-"$vigil" "${vigil_args[@]}" "$work/vigil.toml" >"$work/vigil.log" 2>&1 &
-vigil_pid=$!
-pids+=("$vigil_pid")
-"$idle_loop" "$((seconds + 5))" &
-base_pid=$!
-pids+=("$base_pid")
+collectd -f -C "$work/collectd.conf" >"$work/collectd.log" 2>&1 &
+pid_of[collectd]=$!
+ne_port=$(free_port)
+prometheus-node-exporter --web.listen-address="127.0.0.1:$ne_port" --collector.disable-defaults \
+  --collector.cpu --collector.meminfo --collector.netdev --collector.diskstats \
+  --collector.loadavg >"$work/node-exporter.log" 2>&1 &
+pid_of[node-exporter]=$!
+names=(vigil-stdout vigil-tcp vigil-http collectd node-exporter)
+for n in "${names[@]}"; do pids+=("${pid_of[$n]}"); done
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
-anon_kib() { awk '/^RssAnon:/ {print $2}' "/proc/$1/status"; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+field_kib() { awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status"; }
+stats() { sort -n | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2
+  printf "%d %d %d\n", m, a[1], a[NR]}'; }
 
-sleep 0.2
-kill -0 "$vigil_pid" 2>/dev/null || die "vigil exited at start; see $work/vigil.log"
+sleep 1
+for n in "${names[@]}"; do
+  kill -0 "${pid_of[$n]}" 2>/dev/null || die "$n exited at start; see $work/$n.log"
+done
+declare -A t0 t1
 start=$(date +%s.%N)
-vigil_t0=$(ticks "$vigil_pid")
-base_t0=$(ticks "$base_pid")
-: >"$work/vigil.rss"
-: >"$work/base.rss"
-: >"$work/vigil.anon"
-: >"$work/base.anon"
+for n in "${names[@]}"; do t0[$n]=$(ticks "${pid_of[$n]}"); done
 for ((i = 1; i <= seconds; i++)); do
   sleep 1
-  kill -0 "$vigil_pid" 2>/dev/null || die "vigil exited during the run; see $work/vigil.log"
-  if ((i > 5)); then
-    rss_kib "$vigil_pid" >>"$work/vigil.rss"
-    rss_kib "$base_pid" >>"$work/base.rss"
-    anon_kib "$vigil_pid" >>"$work/vigil.anon"
-    anon_kib "$base_pid" >>"$work/base.anon"
+  curl -s -o /dev/null "http://127.0.0.1:$ne_port/metrics" || true
+  for n in "${names[@]}"; do
+    kill -0 "${pid_of[$n]}" 2>/dev/null || die "$n exited during the run; see $work/$n.log"
+    if ((i > 5)); then
+      field_kib "${pid_of[$n]}" VmRSS >>"$work/$n.rss"
+      field_kib "${pid_of[$n]}" RssAnon >>"$work/$n.anon"
+    fi
+  done
+done
+end=$(date +%s.%N)
+for n in "${names[@]}"; do t1[$n]=$(ticks "${pid_of[$n]}"); done
+hz=$(getconf CLK_TCK)
+wall=$(awk -v s="$start" -v e="$end" 'BEGIN {print e - s}')
+
+points=$(curl -s -G "http://127.0.0.1:$http_port/query" --data-urlencode 'db=vigil' \
+  --data-urlencode 'q=SELECT count(total_bytes) FROM memory' | grep -o '"values":\[\[[^]]*' |
+  sed 's/.*,//' || true)
+csv_files=$(find "$work/csv" -type f | wc -l)
+
+echo "footprint over ${seconds} s, side by side (RSS: median [min-max] of 1 s samples after 5 s)"
+printf '  %-14s %22s %22s %10s\n' "" "RSS KiB" "private (RssAnon) KiB" "CPU %"
+declare -A rss cpu
+for n in "${names[@]}"; do
+  read -r m lo hi < <(stats <"$work/$n.rss")
+  read -r am alo ahi < <(stats <"$work/$n.anon")
+  rss[$n]=$m
+  cpu[$n]=$(awk -v a="${t0[$n]}" -v b="${t1[$n]}" -v hz="$hz" -v w="$wall" \
+    'BEGIN {printf "%.3f", (b - a) / hz / w * 100}')
+  printf '  %-14s %22s %22s %10s\n' "$n" "$m [$lo-$hi]" "$am [$alo-$ahi]" "${cpu[$n]}"
+done
+echo "  work done: vigil-http stored ${points:-0} memory points in InfluxDB; collectd wrote $csv_files csv files"
+ok=1
+target() {  # NAME LIMIT: RSS ratio against collectd.
+  local r
+  r=$(awk -v v="${rss[$1]}" -v c="${rss[collectd]}" 'BEGIN {printf "%.2f", v / c}')
+  if awk -v r="$r" -v l="$2" 'BEGIN {exit !(r <= l)}'; then
+    echo "  RATIO rss $1/collectd = $r (target <= $2: met)"
+  else
+    echo "  RATIO rss $1/collectd = $r (target <= $2: MISSED)"
+    ok=0
+  fi
+}
+target vigil-stdout 1.0
+target vigil-tcp 1.0
+target vigil-http 2.0
+awk -v v="${rss[vigil-stdout]}" -v c="${rss[node-exporter]}" \
+  'BEGIN {printf "  RATIO rss vigil-stdout/node-exporter = %.2f\n", v / c}'
+for n in vigil-stdout vigil-tcp vigil-http; do
+  if awk -v c="${cpu[$n]}" 'BEGIN {exit !(c <= 0.2)}'; then
+    echo "  $n CPU ${cpu[$n]} % (target <= 0.2 %: met)"
+  else
+    echo "  $n CPU ${cpu[$n]} % (target <= 0.2 %: MISSED)"
+    ok=0
   fi
 done
-vigil_t1=$(ticks "$vigil_pid")
-base_t1=$(ticks "$base_pid")
-end=$(date +%s.%N)
-
-hz=$(getconf CLK_TCK)
-vigil_rss=$(median <"$work/vigil.rss")
-base_rss=$(median <"$work/base.rss")
-vigil_anon=$(median <"$work/vigil.anon")
-base_anon=$(median <"$work/base.anon")
-read -r vigil_cpu base_cpu <<<"$(awk -v a="$vigil_t0" -v b="$vigil_t1" -v c="$base_t0" \
-  -v d="$base_t1" -v hz="$hz" -v s="$start" -v e="$end" \
-  'BEGIN {w = e - s; printf "%.3f %.3f\n", (b - a) / hz / w * 100, (d - c) / hz / w * 100}')"
-series=$(curl -s -G "http://127.0.0.1:$http_port/query" --data-urlencode 'db=vigil' \
-  --data-urlencode 'q=SHOW MEASUREMENTS' | sed -n 's/.*"values":\[//p' |
-  { grep -o '\["[^"]*"\]' || true; } |
-  tr -d '[]"' | paste -sd, -)
-
-echo "footprint over ${seconds}s (RSS median of 1 s samples after 5 s; CPU over the run)"
-printf '  %-22s %10s %10s\n' "" "vigil" "idle_loop"
-printf '  %-22s %10s %10s\n' "RSS (KiB)" "$vigil_rss" "$base_rss"
-printf '  %-22s %10s %10s\n' "  private (RssAnon)" "$vigil_anon" "$base_anon"
-printf '  %-22s %10s %10s\n' "CPU (% of one core)" "$vigil_cpu" "$base_cpu"
-awk -v v="$vigil_rss" -v b="$base_rss" -v vc="$vigil_cpu" -v bc="$base_cpu" 'BEGIN {
-  printf "  RATIO rss vigil/idle_loop = %.2f (vigil - baseline = %d KiB)\n", v / b, v - b
-  if (bc > 0) printf "  RATIO cpu vigil/idle_loop = %.1f\n", vc / bc
-  else printf "  RATIO cpu vigil/idle_loop = n/a (baseline used no measurable CPU)\n"
-}'
-echo "  measurements in InfluxDB: ${series:-none}"
-ok=1
-awk -v v="$vigil_rss" 'BEGIN {exit !(v <= 4096)}' && echo "  target RSS <= 4096 KiB: met" ||
-  { echo "  target RSS <= 4096 KiB: MISSED"; ok=0; }
-awk -v c="$vigil_cpu" 'BEGIN {exit !(c <= 0.2)}' && echo "  target CPU <= 0.2%: met" ||
-  { echo "  target CPU <= 0.2%: MISSED"; ok=0; }
-if [[ -z $series ]]; then
-  echo "  no point reached InfluxDB; the end of vigil's log:"
-  tail -n 5 "$work/vigil.log" | sed 's/^/    /'
-  ok=0
-fi
+[[ -n $points && $points != 0 ]] || { echo "  no point reached InfluxDB"; ok=0; }
 ((ok)) || exit 1
