@@ -8,6 +8,14 @@
 
 namespace vigil::metrics {
 
+// One request per batch: it owns the bytes, and lives until its callback, which may come
+// after this object is gone (then `owner` is null).
+struct StdoutOutput::WriteReq {
+  uv_write_t req;
+  std::string data;
+  StdoutOutput* owner;
+};
+
 StdoutOutput::StdoutOutput(uv_loop_t* loop, const OutputConfig& config, int fd)
     : QueuedOutput(
           loop, "stdout", config,
@@ -17,6 +25,10 @@ StdoutOutput::StdoutOutput(uv_loop_t* loop, const OutputConfig& config, int fd)
 }
 
 StdoutOutput::~StdoutOutput() {
+  // Destroyed between close_transport() and its close callback: the callback must not
+  // reach back into this object.
+  if (closing_ != nullptr) closing_->data = nullptr;
+  if (pending_ != nullptr) pending_->owner = nullptr;  // Its callback only frees it then.
   if (stream_ != nullptr) {
     // Never started closing: the output never sent (QueuedOutput's REQUIRES), so no
     // write is pending; the handle is freed in its close callback.
@@ -58,18 +70,28 @@ void StdoutOutput::open_stream() {
 }
 
 void StdoutOutput::send_batch(std::span<const std::string> lines) {
-  buffer_.clear();
-  for (const std::string& l : lines) buffer_ += l;
   lines_ = lines.size();
+  size_t bytes = 0;
+  for (const std::string& l : lines) bytes += l.size();
   if (stream_ != nullptr) {
-    uv_buf_t buf = uv_buf_init(buffer_.data(), static_cast<unsigned>(buffer_.size()));
-    req_.data = this;
-    int rc = uv_write(&req_, stream_, &buf, 1, on_write);
-    if (rc == 0) return;
+    auto* w = new WriteReq{{}, {}, this};
+    w->data.reserve(bytes);
+    for (const std::string& l : lines) w->data += l;
+    uv_buf_t buf = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
+    w->req.data = w;
+    int rc = uv_write(&w->req, stream_, &buf, 1, on_write);
+    if (rc == 0) {
+      pending_ = w;
+      return;
+    }
+    delete w;
     write_done(rc);
     return;
   }
   // Plain mode: a regular file or device; write(2) does not wait for a reader here.
+  buffer_.clear();
+  buffer_.reserve(bytes);
+  for (const std::string& l : lines) buffer_ += l;
   size_t off = 0;
   int status = 0;
   while (off < buffer_.size()) {
@@ -85,7 +107,12 @@ void StdoutOutput::send_batch(std::span<const std::string> lines) {
 }
 
 void StdoutOutput::on_write(uv_write_t* req, int status) noexcept {
-  static_cast<StdoutOutput*>(req->data)->write_done(status);
+  auto* w = static_cast<WriteReq*>(req->data);
+  StdoutOutput* self = w->owner;
+  delete w;
+  if (self == nullptr) return;
+  self->pending_ = nullptr;
+  self->write_done(status);
 }
 
 void StdoutOutput::write_done(int status) {
@@ -109,10 +136,10 @@ void StdoutOutput::close_transport(std::function<void()> closed) {
   // A pending write is cancelled: its callback (ECANCELED) settles the batch as lost
   // before the close callback runs, as close_transport's contract asks. The handle owns
   // the descriptor now and closes it.
-  uv_handle_t* handle = reinterpret_cast<uv_handle_t*>(stream_);
+  closing_ = reinterpret_cast<uv_handle_t*>(stream_);
   stream_ = nullptr;
   fd_ = -1;
-  uv_close(handle, on_close);
+  uv_close(closing_, on_close);
 }
 
 void StdoutOutput::on_close(uv_handle_t* handle) noexcept {
@@ -123,6 +150,7 @@ void StdoutOutput::on_close(uv_handle_t* handle) noexcept {
     delete reinterpret_cast<uv_pipe_t*>(handle);
   }
   if (self == nullptr) return;
+  self->closing_ = nullptr;
   if (self->closed_) {
     auto cb = std::move(self->closed_);
     cb();

@@ -42,10 +42,12 @@ class StdoutOutput final : public QueuedOutput {
   void write_done(int status);
 
   int fd_;
-  uv_stream_t* stream_ = nullptr;  // Null in plain-write mode or once closing.
-  uv_write_t req_{};
-  std::string buffer_;  // The batch being written; reused, so no allocation per batch.
-  size_t lines_ = 0;    // Lines in buffer_.
+  uv_stream_t* stream_ = nullptr;   // Null in plain-write mode or once closing.
+  uv_handle_t* closing_ = nullptr;  // The stream between uv_close and its callback.
+  struct WriteReq;
+  WriteReq* pending_ = nullptr;  // The write in flight on stream_.
+  std::string buffer_;           // Plain mode: the batch, reused from batch to batch.
+  size_t lines_ = 0;             // Lines in the batch being written.
   std::function<void()> closed_;
 };
 
