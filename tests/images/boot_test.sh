@@ -5,7 +5,7 @@
 #   - the forwarded memtrace port streams a valid trace (its info packet first);
 #   - an influx-tcp output pointed at a receiver on the host (10.0.2.2, the gateway of
 #     user networking) delivers points;
-#   - `shutdown` powers the VM off and qemu exits 0 within a few seconds, with no panic.
+#   - `shutdown` powers the VM off and run-qemu exits 0 within a few seconds, with no panic.
 # A check whose feature this build of vigil lacks (found by running it on the host first)
 # is skipped with that reason. On failure the console log is printed.
 #
@@ -100,11 +100,11 @@ if ((HAVE_CONTROL)); then
     show_console
   else
     wait "$qemu_pid" || status=$?
-    if ((status == 0)) && grep -q 'reboot: Power down' "$console" &&
+    if ((status == 0)) && grep -q '^run-qemu: vigil stopped cleanly' "$console" &&
       ! grep -q 'Kernel panic' "$console"; then
-      pass "'shutdown' powered the VM off, qemu exited 0"
+      pass "'shutdown' powered the VM off, run-qemu exited 0"
     else
-      fail "after 'shutdown': qemu exit status $status (console below)"
+      fail "after 'shutdown': run-qemu exit status $status (console below)"
       show_console
     fi
   fi
