@@ -119,6 +119,31 @@ Status set_carrier_timeout(BootParams& p, std::string_view value) {
   return Status();
 }
 
+// "0xf4" or "244": a port from 1 to 0xffff.
+Result<uint16_t> parse_port_number(std::string_view value) {
+  std::string_view digits = value;
+  int base = 10;
+  if (digits.starts_with("0x") || digits.starts_with("0X")) {
+    digits.remove_prefix(2);
+    base = 16;
+  }
+  unsigned port = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port, base);
+  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || port == 0 ||
+      port > 0xffff) {
+    return Status::error("'" + std::string(value) + "' is not a port from 1 to 0xffff");
+  }
+  return static_cast<uint16_t>(port);
+}
+
+Status set_exit_port(BootParams& p, std::string_view value) {
+  if (p.exit_port != 0) return Status::error("given twice");
+  auto port = parse_port_number(value);
+  if (!port.ok()) return port.status();
+  p.exit_port = *port;
+  return Status();
+}
+
 // The one table of boot parameters: name, what a value looks like, and its setter.
 struct Param {
   std::string_view name;
@@ -133,6 +158,7 @@ constexpr Param kParams[] = {
     {"vigil.config", "an absolute path to a TOML file in the image", set_config},
     {"vigil.set", "key.path=value, e.g. control.listen=0.0.0.0:2323", add_set},
     {"vigil.carrier_timeout", "a duration, e.g. 10s", set_carrier_timeout},
+    {"vigil.exit_port", "an I/O port, e.g. 0xf4 (qemu's isa-debug-exit)", set_exit_port},
 };
 
 std::string known_names() {
@@ -205,6 +231,17 @@ std::string format_ipv4(in_addr addr) {
   char buf[INET_ADDRSTRLEN] = "";
   inet_ntop(AF_INET, &addr, buf, sizeof buf);
   return buf;
+}
+
+uint16_t find_exit_port(std::string_view text) {
+  constexpr std::string_view kPrefix = "vigil.exit_port=";
+  if (text.size() > kMaxCmdlineBytes) return 0;
+  for (const Word& w : split_words(text)) {
+    if (!w.text.starts_with(kPrefix)) continue;
+    auto port = parse_port_number(std::string_view(w.text).substr(kPrefix.size()));
+    return port.ok() ? *port : 0;
+  }
+  return 0;
 }
 
 Result<BootParams> parse_cmdline(std::string_view text, std::string_view source) {

@@ -35,6 +35,9 @@ struct BootParams {
   std::string config_path;         // vigil.config: empty means the image's default file.
   std::vector<std::string> sets;   // vigil.set, in order: "key.path=value", as for --set.
   Nanos carrier_timeout = std::chrono::seconds(10);  // vigil.carrier_timeout.
+  // vigil.exit_port: an x86 I/O port that takes the exit status at power-off (qemu's
+  // isa-debug-exit device); 0 means none.
+  uint16_t exit_port = 0;
 };
 
 // The longest command line accepted; x86's COMMAND_LINE_SIZE is 2048.
@@ -50,6 +53,11 @@ inline constexpr size_t kMaxCmdlineBytes = 4096;
 //    (expected A.B.C.D/PREFIX, e.g. 10.0.2.15/24)".
 // `source` is the file name used in messages.
 Result<BootParams> parse_cmdline(std::string_view text, std::string_view source = "/proc/cmdline");
+
+// The vigil.exit_port of `text`, or 0 when there is none or its value is bad. Lenient on
+// purpose: PID 1 reads it before parse_cmdline(), so that even a command line that
+// parse_cmdline() refuses gets its exit status reported.
+uint16_t find_exit_port(std::string_view text);
 
 // Parses "A.B.C.D/PREFIX"; the message is the reason only.
 Result<Ipv4Prefix> parse_ipv4_prefix(std::string_view text);

@@ -1,6 +1,9 @@
 #include "appliance/pid1.h"
 
 #include <signal.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <sys/io.h>
+#endif
 #include <sys/reboot.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -33,6 +36,16 @@ constexpr const char* kDefaultConfig = "/etc/vigil.toml";
 volatile sig_atomic_t g_terminate = 0;
 // The NIC taken down before power-off; 0 until it is up. Written before `run` starts.
 Link g_nic;
+// vigil.exit_port: where the exit status goes at power-off; 0: nowhere. Written once,
+// before anything can power off.
+uint16_t g_exit_port = 0;
+
+// The exit status of a boot step that failed, and of a bad command line (as for a bad
+// config).
+constexpr int kBootFailed = 1;
+constexpr int kBadBootParams = 2;
+// Statuses above this are reported as this; the encoding below has room for no more.
+constexpr int kMaxReportedStatus = 125;
 
 void on_sigchld(int) {
   int saved = errno;
@@ -43,14 +56,30 @@ void on_sigchld(int) {
 
 void on_sigterm(int) { g_terminate = 1; }
 
+// Hands the exit status to the hypervisor through g_exit_port, if set. qemu's
+// isa-debug-exit device ends qemu at once with the status (value << 1) | 1; the value is
+// status + 1, so that a clean stop (3) differs from qemu's own failure (1). Returns only
+// when there is no such port, or the write did not end the VM. Async-signal-safe.
+void report_exit_status(int status) {
+#if defined(__x86_64__) || defined(__i386__)
+  if (g_exit_port == 0) return;
+  if (status < 0 || status > kMaxReportedStatus) status = kMaxReportedStatus;
+  // ioperm is per thread, so it is asked for here, on the thread that powers off.
+  if (ioperm(g_exit_port, 4, 1) != 0) return;
+  outl(static_cast<unsigned>(status + 1), g_exit_port);
+#else
+  (void)status;
+#endif
+}
+
 // A crash of PID 1 would panic the kernel; power off instead. Only async-signal-safe
 // calls here.
 void on_fatal_signal(int sig) {
   static const char kMsg[] = "vigil: fatal signal in PID 1; powering off\n";
   ssize_t ignored = write(2, kMsg, sizeof kMsg - 1);
   (void)ignored;
-  (void)sig;
   sync();
+  report_exit_status(128 + sig);
   reboot(RB_POWER_OFF);
   for (;;) pause();  // Exiting would panic the kernel.
 }
@@ -75,12 +104,12 @@ double uptime_seconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
-// Prints the reason, closes every socket, takes the NIC down and powers off. Taking the
-// NIC down first matters: without it a prototype froze in virtio_net's transmit path at
-// about one power-off in fourteen.
-[[noreturn]] void poweroff(const Status& why) {
+// Prints the reason, closes every socket, takes the NIC down, reports `status` (0 after a
+// clean stop) to the hypervisor and powers off. Taking the NIC down first matters: without
+// it a prototype froze in virtio_net's transmit path at about one power-off in fourteen.
+[[noreturn]] void poweroff(const Status& why, int status) {
   if (!why.ok()) std::fprintf(stderr, "vigil: %s\n", why.message().c_str());
-  std::fprintf(stderr, "vigil: powering off\n");
+  std::fprintf(stderr, "vigil: powering off (exit status %d)\n", status);
   std::fflush(nullptr);
   close_range(3, ~0U, 0);
   if (g_nic.index != 0) {
@@ -88,20 +117,24 @@ double uptime_seconds() {
     if (rtnl.open().ok()) rtnl.set_up(g_nic, false);
   }
   sync();
+  report_exit_status(status);
   reboot(RB_POWER_OFF);
   std::fprintf(stderr, "vigil: reboot(RB_POWER_OFF): %s; halting here\n", std::strerror(errno));
   for (;;) pause();
 }
 
-void on_exit_call() { poweroff(Status::error("exit() called in PID 1")); }
+void on_exit_call() { poweroff(Status::error("exit() called in PID 1"), kBootFailed); }
 
-void on_terminate() { poweroff(Status::error("uncaught exception in PID 1")); }
+void on_terminate() { poweroff(Status::error("uncaught exception in PID 1"), 128 + SIGABRT); }
 
+// Reads /proc/cmdline; sets g_exit_port first, so that even a bad command line reports
+// its status.
 Result<BootParams> read_boot_params() {
   std::ifstream in("/proc/cmdline");
   if (!in) return Status::error(std::string("open /proc/cmdline: ") + std::strerror(errno));
   std::stringstream text;
   text << in.rdbuf();
+  g_exit_port = find_exit_port(text.str());
   return parse_cmdline(text.str());
 }
 
@@ -177,7 +210,7 @@ void announce_ready() {
 }
 
 void exit_now(int status) {
-  if (active()) poweroff(Status::error("exit with status " + std::to_string(status)));
+  if (active()) poweroff(Status::error("exit with status " + std::to_string(status)), status);
   std::_Exit(status);
 }
 
@@ -185,21 +218,22 @@ void main(int argc, char** argv, RunFn run) {
   install_signal_handlers();
   std::atexit(on_exit_call);
   std::set_terminate(on_terminate);
-  if (Status st = mount_filesystems(); !st.ok()) poweroff(st);
+  if (Status st = mount_filesystems(); !st.ok()) poweroff(st, kBootFailed);
   sethostname(kDefaultHostname, std::strlen(kDefaultHostname));
   auto params = read_boot_params();
-  if (!params.ok()) poweroff(params.status());
+  if (!params.ok()) poweroff(params.status(), kBadBootParams);
   auto modules = load_modules();
-  if (!modules.ok()) poweroff(modules.status());
+  if (!modules.ok()) poweroff(modules.status(), kBootFailed);
   if (Status st = configure_network(*params); !st.ok()) {
     poweroff(
-        Status::error(st.message() + " (" + std::to_string(*modules) + " kernel modules loaded)"));
+        Status::error(st.message() + " (" + std::to_string(*modules) + " kernel modules loaded)"),
+        kBootFailed);
   }
-  if (g_terminate) poweroff(Status::error("SIGTERM during boot"));
+  if (g_terminate) poweroff(Status::error("SIGTERM during boot"), 128 + SIGTERM);
   std::vector<char*> args = build_args(argc, argv, *params);
   int status = run(static_cast<int>(args.size()) - 1, args.data());
-  if (status != 0) poweroff(Status::error("exited with status " + std::to_string(status)));
-  poweroff(Status());
+  if (status != 0) poweroff(Status::error("exited with status " + std::to_string(status)), status);
+  poweroff(Status(), 0);
 }
 
 }  // namespace vigil::appliance::pid1

@@ -34,7 +34,10 @@ using RunFn = int (*)(int argc, char** argv);
 // address and default route; waits for carrier; then calls `run` with argv followed by
 // "--config PATH" (vigil.config, or /etc/vigil.toml when the image has it) and one
 // "--set key=value" per vigil.set. When `run` returns, or a step fails, it prints the
-// reason on the console, closes every socket, takes the NIC down and powers off.
+// reason on the console, closes every socket, takes the NIC down and powers off. Given
+// vigil.exit_port, it first writes the exit status there (see run-qemu): 0 after a clean
+// stop, `run`'s status, 2 for a bad command line, 1 when a boot step failed, 128+N after a
+// fatal signal N; statuses above 125 are written as 125.
 // REQUIRES: active(), and called once, first thing in main().
 [[noreturn]] void main(int argc, char** argv, RunFn run);
 

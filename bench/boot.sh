@@ -2,9 +2,16 @@
 # Boot benchmark of the vigil VM image: time from qemu's start to the `vigil ready` line
 # on the console (median of N boots), for the uncompressed vmlinux against the baseline of
 # the compressed vmlinuz in the same run, under TCG and, with --kvm, under KVM; the
-# smallest -m (MB) that still reaches `vigil ready`; and the image sizes.
+# smallest -m (MB) in which the VM really works; and the image sizes.
 #
-#   bench/boot.sh [-n N] [--kvm] [--no-mem]     (env: VIGIL_BIN, VIGIL_BUILD)
+#   bench/boot.sh [-n N] [--kvm] [--no-mem] [--mem-only]   (env: VIGIL_BIN, VIGIL_BUILD)
+#
+# "Really works" at a size means: `vigil ready`, a 1 s capture of the memtrace port (the
+# tracing session reserves its ring and symbolizes), `l` answered on the control port, and
+# then `shutdown` makes run-qemu exit 0. Reaching `vigil ready` alone is not enough: below
+# that size the kernel can still run out of memory later ("System is deadlocked on
+# memory"). The smallest size is found by bisection in 1 MB steps, and reported with the
+# size below it that failed, as the baseline.
 #
 # Prints one line per measure, then RATIO lines. Targets from issue 6: ready within 2.5 s
 # under TCG, initramfs at most 8 MB compressed, boots in 96 MB.
@@ -19,7 +26,8 @@ while [[ $# -gt 0 ]]; do
     -n) runs=$2; shift 2 ;;
     --kvm) kvm=1; shift ;;
     --no-mem) mem=0; shift ;;
-    *) die "unknown argument '$1' (expected -n N, --kvm or --no-mem)" ;;
+    --mem-only) mem=2; shift ;;
+    *) die "unknown argument '$1' (expected -n N, --kvm, --no-mem or --mem-only)" ;;
   esac
 done
 
@@ -51,6 +59,36 @@ boot_once() {
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   echo "$ms"
+}
+
+# True iff the VM works in $1 MB (see the header). The console goes to $work/mem-$1.log.
+works_in() {
+  local mb=$1 log=$work/mem-$1.log cp mp pid rc=1
+  cp=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  mp=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  QEMU_MEM=$mb "$VIGIL_ROOT/images/run-qemu" --control-port "$cp" --memtrace-port "$mp" \
+    </dev/null >"$log" 2>&1 &
+  pid=$!
+  for _ in $(seq 600); do
+    grep -q '^vigil ready' "$log" && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if grep -q '^vigil ready' "$log"; then
+    timeout 1 nc -d 127.0.0.1 "$mp" >"$work/mem.ctf" 2>/dev/null || true
+    if [[ $(printf 'l\n' | timeout 5 nc -q 2 127.0.0.1 "$cp" 2>/dev/null) == ok:* ]]; then
+      printf 'shutdown\n' | timeout 5 nc -q 2 127.0.0.1 "$cp" >/dev/null 2>&1 || true
+      for _ in $(seq 200); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+      done
+    fi
+  fi
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null && rc=0
+  [[ -s $work/mem.ctf ]] || rc=1
+  rm -f "$work/mem.ctf"
+  return "$rc"
 }
 
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -96,24 +134,37 @@ echo "initramfs: $(human_size "$VIGIL_IMAGES/initramfs.cpio.gz") compressed" \
   "($(du -sh "$VIGIL_IMAGES/initramfs-root" | cut -f1) unpacked); kernel vmlinuz" \
   "$(human_size "$VIGIL_IMAGES/vmlinuz"), vmlinux $(human_size "$VIGIL_IMAGES/vmlinux")"
 
-tcg_vmlinux=$(measure vmlinux tcg)
-report "TCG, vmlinux, qemu start to ready" "$tcg_vmlinux"
-tcg_vmlinuz=$(measure vmlinuz tcg)
-report "TCG, vmlinuz (baseline), qemu start to ready" "$tcg_vmlinuz"
-ratio "TCG vmlinux/vmlinuz" "$tcg_vmlinux" "$tcg_vmlinuz"
+if ((mem < 2)); then
+  tcg_vmlinux=$(measure vmlinux tcg)
+  report "TCG, vmlinux, qemu start to ready" "$tcg_vmlinux"
+  tcg_vmlinuz=$(measure vmlinuz tcg)
+  report "TCG, vmlinuz (baseline), qemu start to ready" "$tcg_vmlinuz"
+  ratio "TCG vmlinux/vmlinuz" "$tcg_vmlinux" "$tcg_vmlinuz"
 
-if ((kvm)); then
-  kvm_vmlinux=$(measure vmlinux kvm)
-  report "KVM, vmlinux, qemu start to ready" "$kvm_vmlinux"
-  ratio "KVM/TCG vmlinux" "$kvm_vmlinux" "$tcg_vmlinux"
+  if ((kvm)); then
+    kvm_vmlinux=$(measure vmlinux kvm)
+    report "KVM, vmlinux, qemu start to ready" "$kvm_vmlinux"
+    ratio "KVM/TCG vmlinux" "$kvm_vmlinux" "$tcg_vmlinux"
+  fi
 fi
 
 if ((mem)); then
-  # Binary search, in steps of 4 MB, between a size known to fail and 128 MB.
-  lo=32 hi=128
-  while ((hi - lo > 4)); do
-    mid=$(((lo + hi) / 2 / 4 * 4))
-    if [[ $(boot_once vmlinux "$mid" tcg) == fail ]]; then lo=$mid; else hi=$mid; fi
-  done
-  echo "smallest -m that reaches ready (TCG, vmlinux, 4 MB steps): $hi MB"
+  # Bisection between a size that fails and one that works, each checked first.
+  lo=32 hi=256
+  if works_in "$lo"; then
+    echo "smallest -m that works: $lo MB or less (the search's floor)"
+  elif ! works_in "$hi"; then
+    echo "smallest -m that works: FAILED even in $hi MB (console: see below)"
+    tail -20 "$work/mem-$hi.log"
+  else
+    while ((hi - lo > 1)); do
+      mid=$(((lo + hi) / 2))
+      if works_in "$mid"; then hi=$mid; else lo=$mid; fi
+    done
+    why=$(grep -m1 -E 'Kernel panic|Out of memory|deadlocked' "$work/mem-$lo.log" | tr -d '\r' || true)
+    echo "smallest -m that works (TCG, vmlinux, ready + trace + control + shutdown): $hi MB;" \
+      "$lo MB fails${why:+: $why}"
+    awk -v h="$hi" 'BEGIN {printf "RATIO smallest -m / 96 MB target: %.2f (%s)\n", h / 96,
+      h <= 96 ? "met" : "MISSED"}'
+  fi
 fi

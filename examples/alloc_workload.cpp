@@ -8,9 +8,13 @@
 // Each worker thread repeats: `batch` times { alloc_small(); alloc_big(); } and one
 // leak_some() call, then sleeps `sleep-us`. alloc_small allocates 64 bytes and alloc_big 192
 // (3x the bytes), each freeing the block it allocated 256 calls earlier; leak_some
-// allocates 48 bytes and never frees them. Every 250 ms the main thread prints
+// allocates 48 bytes and never frees them. Once a batch, three functions also allocate
+// through the standard library, so that a trace shows them, not the library, as the site:
+// grow_vector (std::vector::push_back), make_string (std::string) and, every 16th batch,
+// list_dir (opendir). Every 250 ms the main thread prints
 //   stats ops=<alloc_small+alloc_big calls> samples=<N> dropped=<N> backlog_dropped=<N>
 // on stdout. It runs until SIGTERM or SIGINT, then stops vigil and exits 0.
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +72,22 @@ __attribute__((noinline)) void leak_some() {
   asm volatile("" : : "r"(p) : "memory");
 }
 
+// Allocations inside the standard library: push_back's growth goes through
+// std::__new_allocator<T>::allocate, the string's through basic_string::_M_create (in
+// libstdc++.so), opendir's through libc's __alloc_dir.
+__attribute__((noinline)) void grow_vector(std::vector<uint64_t>& v) {
+  std::vector<uint64_t>().swap(v);
+  for (uint64_t i = 0; i < 24; ++i) v.push_back(i);
+}
+
+__attribute__((noinline)) void make_string(std::string& s) {
+  s = std::string(96 + s.size() % 2, 'x');
+}
+
+__attribute__((noinline)) void list_dir() {
+  if (DIR* d = opendir("/")) closedir(d);
+}
+
 uint64_t thread_cpu_us() {
   timespec ts;
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
@@ -76,13 +96,18 @@ uint64_t thread_cpu_us() {
 
 void worker(int batch, int sleep_us) {
   Slots small, big;
+  std::vector<uint64_t> vec;
+  std::string str;
   uint64_t cpu_reported = 0;
-  while (!g_stop.load(std::memory_order_relaxed)) {
+  for (uint64_t round = 0; !g_stop.load(std::memory_order_relaxed); ++round) {
     for (int i = 0; i < batch; ++i) {
       alloc_small(small);
       alloc_big(big);
     }
     leak_some();
+    grow_vector(vec);
+    make_string(str);
+    if (round % 16 == 0) list_dir();
     g_ops.fetch_add(static_cast<uint64_t>(batch) * 2, std::memory_order_relaxed);
     uint64_t cpu = thread_cpu_us();
     g_worker_cpu_us.fetch_add(cpu - cpu_reported, std::memory_order_relaxed);

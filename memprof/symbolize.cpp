@@ -96,7 +96,7 @@ std::vector<SourceFrame> Symbolizer::resolve(uintptr_t addr) {
     report_modules();  // a library loaded after the last report
     mod = dwfl_addrmodule(dw_->dwfl, addr);
   }
-  if (mod == nullptr) return {SourceFrame{hex_name("", addr), "??", 0, 0}};
+  if (mod == nullptr) return {SourceFrame{hex_name("", addr), "??", 0, 0, ""}};
 
   Dwarf_Addr start = 0;
   const char* module =
@@ -107,7 +107,7 @@ std::vector<SourceFrame> Symbolizer::resolve(uintptr_t addr) {
       symbol != nullptr ? demangle(symbol) : hex_name(base_name(module), addr - start);
 
   // The innermost position comes from the line table.
-  SourceFrame cur{"", module, 0, 0};
+  SourceFrame cur{"", module, 0, 0, module};
   if (Dwfl_Line* line = dwfl_module_getsrc(mod, addr)) {
     int lineno = 0, col = 0;
     if (const char* file = dwfl_lineinfo(line, nullptr, &lineno, &col, nullptr, nullptr)) {
@@ -119,11 +119,20 @@ std::vector<SourceFrame> Symbolizer::resolve(uintptr_t addr) {
 
   // Walk the scopes from the innermost: each inlined subroutine is a frame whose caller sits
   // at its DW_AT_call_file:DW_AT_call_line; the enclosing subprogram ends the chain.
+  // dwarf_getscopes() continues an inlined instance with the scopes of its abstract
+  // definition (for variable lookup), so only its innermost DIE is used: the chain of DIEs
+  // that really contain that one, from dwarf_getscopes_die(), holds every inlined caller.
   std::vector<SourceFrame> frames;  // innermost first while building
   Dwarf_Addr bias = 0;
   if (Dwarf_Die* cu = dwfl_module_addrdie(mod, addr, &bias)) {
     Dwarf_Die* scopes = nullptr;
     int n = dwarf_getscopes(cu, addr - bias, &scopes);
+    if (n > 0) {
+      Dwarf_Die innermost = scopes[0];
+      free(scopes);
+      scopes = nullptr;
+      n = dwarf_getscopes_die(&innermost, &scopes);
+    }
     Dwarf_Files* files = nullptr;
     size_t nfiles = 0;
     if (dwarf_getsrcfiles(cu, &files, &nfiles) != 0) files = nullptr;
@@ -137,7 +146,7 @@ std::vector<SourceFrame> Symbolizer::resolve(uintptr_t addr) {
       if (cur.function.empty()) cur.function = outer;
       frames.push_back(cur);
       cur = SourceFrame{"", "??", attr_udata(&scopes[i], DW_AT_call_line),
-                        attr_udata(&scopes[i], DW_AT_call_column)};
+                        attr_udata(&scopes[i], DW_AT_call_column), ""};
       uint32_t file_ix = attr_udata(&scopes[i], DW_AT_call_file);
       if (files != nullptr && file_ix < nfiles) {
         if (const char* f = dwarf_filesrc(files, file_ix, nullptr, nullptr)) cur.file = f;
@@ -147,6 +156,7 @@ std::vector<SourceFrame> Symbolizer::resolve(uintptr_t addr) {
   }
   cur.function = outer;
   frames.push_back(cur);
+  for (SourceFrame& f : frames) f.module = module;
   std::reverse(frames.begin(), frames.end());
   return frames;
 }

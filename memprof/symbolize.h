@@ -25,6 +25,7 @@ struct SourceFrame {
   std::string file;      // "??" when unknown
   uint32_t line = 0;     // 0 when unknown
   uint32_t column = 0;   // 0 when unknown
+  std::string module;    // the path of the ELF file that holds the address; "" when unknown
 };
 
 class Symbolizer {

@@ -1,11 +1,17 @@
 #include "memprof/trace_encoder.h"
 
+#include "memprof/library_frames.h"
+
 namespace vigil::memprof {
 namespace {
 
 // The location code of a sample whose stack could not be unwound: every alloc carries at
 // least one frame, because memtrace's tools crash on an empty backtrace.
 constexpr uint64_t kUnknownCode = 1;
+// Marks the code of a return address whose innermost positions (inlined library code) were
+// stripped: the same address keeps all its positions where it is not the innermost frame.
+// User-space addresses never have this bit.
+constexpr uint64_t kTrimmedBit = uint64_t{1} << 63;
 
 }  // namespace
 
@@ -29,11 +35,13 @@ void TraceEncoder::add(const SampleRecord& record, bool backlogged) {
   }
 }
 
-uint64_t TraceEncoder::define(uint64_t time_us, uintptr_t pc) {
-  uint64_t code = pc;
+uint64_t TraceEncoder::define(uint64_t time_us, uintptr_t pc, size_t strip) {
+  uint64_t code = strip == 0 ? pc : (pc | kTrimmedBit);
   if (writer_.is_defined(code)) return code;
   positions_.clear();
-  for (const SourceFrame& f : symbolizer_.lookup(pc)) {
+  const std::vector<SourceFrame>& frames = symbolizer_.lookup(pc);
+  for (size_t i = 0; i + strip < frames.size(); ++i) {
+    const SourceFrame& f = frames[i];
     positions_.push_back(Position{f.file, f.function, f.line, f.column, f.column});
   }
   writer_.define_location(time_us, code, positions_);
@@ -42,8 +50,20 @@ uint64_t TraceEncoder::define(uint64_t time_us, uintptr_t pc) {
 }
 
 void TraceEncoder::add_alloc(const SampleRecord& r) {
+  // The library frames at the innermost end go: whole return addresses first, then the
+  // innermost positions of the next one.
+  pcs_.clear();
+  for (int i = 0; i < r.nframes; ++i) pcs_.emplace_back(symbolizer_.lookup(r.frames[i]));
+  size_t strip = library_frames_to_strip(pcs_);
+  int innermost = 0;
+  while (innermost < r.nframes && strip >= pcs_[static_cast<size_t>(innermost)].size()) {
+    strip -= pcs_[static_cast<size_t>(innermost)].size();
+    ++innermost;
+  }
   codes_.clear();
-  for (int i = r.nframes - 1; i >= 0; --i) codes_.push_back(define(r.time_us, r.frames[i]));
+  for (int i = r.nframes - 1; i >= innermost; --i) {
+    codes_.push_back(define(r.time_us, r.frames[i], i == innermost ? strip : 0));
+  }
   if (codes_.empty()) {
     if (!writer_.is_defined(kUnknownCode)) {
       Position unknown{"??", "<no backtrace>", 0, 0, 0};

@@ -4,7 +4,9 @@
 //
 // For each alloc record it defines the location of every new return address (symbolized
 // once per address, see symbolize.h), writes an External allocation with the backtrace
-// outermost first and remembers block address -> object id. A free record of a remembered
+// outermost first and remembers block address -> object id. The standard library's frames
+// at the innermost end are left out (library_frames.h), so the allocation site, the last
+// position, is the caller's code. A free record of a remembered
 // block becomes a collect, once; frees of blocks from before the session, or whose alloc
 // was dropped, are ignored, so the trace never collects an unknown id (spec §10).
 // Records of another hook session are ignored.
@@ -15,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -51,14 +54,16 @@ class TraceEncoder {
  private:
   void add_alloc(const SampleRecord& r);
   void add_free(const SampleRecord& r);
-  uint64_t define(uint64_t time_us, uintptr_t pc);
+  // The code of `pc`'s location without its `strip` innermost positions; defines it first.
+  uint64_t define(uint64_t time_us, uintptr_t pc, size_t strip);
 
   TraceWriter writer_;
   Symbolizer& symbolizer_;
   uint32_t session_;
-  std::unordered_map<uintptr_t, uint64_t> live_;  // sampled block -> object id
-  std::vector<uint64_t> codes_;                   // scratch: one backtrace, outermost first
-  std::vector<Position> positions_;               // scratch: one location
+  std::unordered_map<uintptr_t, uint64_t> live_;   // sampled block -> object id
+  std::vector<uint64_t> codes_;                    // scratch: one backtrace, outermost first
+  std::vector<Position> positions_;                // scratch: one location
+  std::vector<std::span<const SourceFrame>> pcs_;  // scratch: one backtrace, symbolized
   EncoderCounters counters_;
 };
 

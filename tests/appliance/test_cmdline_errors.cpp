@@ -42,7 +42,17 @@ TEST_CASE("an unknown vigil word lists the known parameters") {
   CHECK(error_of("vigil.ip=10.0.2.15/24") ==
         "/proc/cmdline:1:1: vigil.ip=10.0.2.15/24: unknown boot parameter (expected one of "
         "vigil.ipv4, vigil.ipv4_gateway, vigil.iface, vigil.config, vigil.set, "
-        "vigil.carrier_timeout)");
+        "vigil.carrier_timeout, vigil.exit_port)");
+}
+
+TEST_CASE("a bad vigil.exit_port is rejected, and find_exit_port() ignores it") {
+  for (const char* bad : {"vigil.exit_port=0", "vigil.exit_port=0x10000", "vigil.exit_port=f4",
+                          "vigil.exit_port=0x"}) {
+    CAPTURE(bad);
+    CHECK(error_of(bad).find("is not a port from 1 to 0xffff (expected vigil.exit_port=") !=
+          std::string::npos);
+    CHECK(vigil::appliance::find_exit_port(bad) == 0);
+  }
 }
 
 TEST_CASE("a word without '=' or with an empty value is rejected") {

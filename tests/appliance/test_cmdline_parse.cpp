@@ -74,6 +74,25 @@ TEST_CASE("interface, config path and carrier timeout are read") {
   CHECK(p->carrier_timeout == std::chrono::seconds(5));
 }
 
+TEST_CASE("vigil.exit_port is read in hex or decimal; 0 when absent") {
+  auto p = parse_cmdline("console=ttyS0 vigil.exit_port=0xf4");
+  REQUIRE(p.ok());
+  CHECK(p->exit_port == 0xf4);
+  p = parse_cmdline("vigil.exit_port=1280");
+  REQUIRE(p.ok());
+  CHECK(p->exit_port == 1280);
+  p = parse_cmdline("console=ttyS0");
+  REQUIRE(p.ok());
+  CHECK(p->exit_port == 0);
+}
+
+TEST_CASE("find_exit_port() reads the port even from a command line parse_cmdline() refuses") {
+  const char* text = "vigil.ipv4=10.0.2.300/24 vigil.exit_port=0xf4 vigil.typo=1";
+  CHECK_FALSE(parse_cmdline(text).ok());
+  CHECK(vigil::appliance::find_exit_port(text) == 0xf4);
+  CHECK(vigil::appliance::find_exit_port("console=ttyS0 quiet") == 0);
+}
+
 TEST_CASE("a /32 address without a gateway is accepted") {
   auto p = parse_cmdline("vigil.ipv4=192.168.7.9/32");
   REQUIRE(p.ok());

@@ -1,6 +1,7 @@
 #!/bin/bash
-# A bad boot parameter gets a clear error on the console and a power-off (qemu exits 0 and
-# the kernel reports "reboot: Power down"), never a kernel panic: PID 1 must not exit.
+# A bad boot parameter gets a clear error on the console and a power-off with exit status
+# 2 (run-qemu exits 2, as vigil does for a bad config), never a kernel panic: PID 1 must
+# not exit.
 # Two cases: a malformed vigil.ipv4 (caught by the boot-parameter parser) and a bad
 # vigil.set value (caught by the config loader, the same path as --set).
 #
@@ -16,19 +17,20 @@ if ! "$VIGIL_ROOT/images/build-initramfs" >"$T_WORK/build.log" 2>&1; then
   finish
 fi
 
-# Boots with the extra kernel words "$@" (after --), expects qemu to exit 0 by itself
+# Boots with the extra kernel words "$@" (after --), expects run-qemu to exit 2 by itself
 # within 40 s with the fixed string $1 on the console.
 expect_poweroff() {
   local name=$1 expected=$2 console=$T_WORK/$1.log status=0
   shift 2
   timeout 40 "$VIGIL_ROOT/images/run-qemu" --control-port 0 --memtrace-port 0 "$@" \
     </dev/null >"$console" 2>&1 || status=$?
-  if ((status == 0)) && grep -qF -- "$expected" "$console" &&
-    grep -q '^vigil: powering off' "$console" && grep -q 'reboot: Power down' "$console" &&
+  if ((status == 2)) && grep -qF -- "$expected" "$console" &&
+    grep -q '^vigil: powering off (exit status 2)' "$console" &&
+    grep -q '^run-qemu: vigil powered off with exit status 2' "$console" &&
     ! grep -q 'Kernel panic' "$console"; then
-    pass "$name: '$expected' on the console, then power-off"
+    pass "$name: '$expected' on the console, then power-off with status 2"
   else
-    fail "$name: qemu status $status (124: timeout); expected '$expected' and a power-off"
+    fail "$name: run-qemu status $status (124: timeout); expected 2, '$expected' and a power-off"
     cat "$console"
   fi
 }

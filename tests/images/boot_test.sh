@@ -2,10 +2,11 @@
 # Boot test: builds the initramfs, boots it under qemu (TCG, user networking), waits for
 # `vigil ready` on the console, then from the host:
 #   - `l` on the forwarded control port answers `ok: *:info`;
-#   - the forwarded memtrace port streams a valid trace (its info packet first);
+#   - the forwarded memtrace port streams a valid trace (its info packet first), whose
+#     stacks name vigil's functions (the image's /init keeps its symbol table);
 #   - an influx-tcp output pointed at a receiver on the host (10.0.2.2, the gateway of
 #     user networking) delivers points;
-#   - `shutdown` powers the VM off and qemu exits 0 within a few seconds, with no panic.
+#   - `shutdown` powers the VM off and run-qemu exits 0 within a few seconds, with no panic.
 # A check whose feature this build of vigil lacks (found by running it on the host first)
 # is skipped with that reason. On failure the console log is printed.
 #
@@ -40,6 +41,9 @@ if ((HAVE_PUSH)); then
   output="{kind=\"influx-tcp\",url=\"tcp://10.0.2.2:$SINK_PORT\"}"
   params+=(vigil.set=interval=1s "vigil.set=outputs=[$output]")
 fi
+# Sample about every 20th word, so that the control commands sent while tracing surely
+# appear in the trace.
+params+=(vigil.set=memtrace.sampling_rate=0.05)
 control_port=$(free_port)
 memtrace_port=$(free_port)
 "$VIGIL_ROOT/images/run-qemu" --control-port "$control_port" --memtrace-port "$memtrace_port" \
@@ -66,9 +70,25 @@ else
 fi
 
 if ((HAVE_MEMTRACE)); then
-  capture_memtrace 127.0.0.1 "$memtrace_port" "$T_WORK/vm.ctf" 2
+  capture_memtrace 127.0.0.1 "$memtrace_port" "$T_WORK/vm.ctf" 3 &
+  capture_pid=$!
+  sleep 1
+  for _ in 1 2 3; do control 127.0.0.1 "$control_port" l >/dev/null; done
+  wait "$capture_pid" || true
   if valid_trace "$T_WORK/vm.ctf"; then
     pass "memtrace port streams a valid trace ($(stat -c %s "$T_WORK/vm.ctf") bytes)"
+    tool=$VIGIL_BUILD/tools/vigil-trace
+    if [[ -x $tool ]]; then
+      "$tool" flamegraph "$T_WORK/vm.ctf.repaired" >"$T_WORK/vm.folded" 2>&1 || true
+      if grep -q 'vigil::' "$T_WORK/vm.folded"; then
+        pass "the VM's trace names vigil's functions ($(grep -c 'vigil::' "$T_WORK/vm.folded") stacks)"
+      else
+        fail "the VM's trace names no vigil:: function (is /init stripped?)"
+        head -c 1500 "$T_WORK/vm.folded"
+      fi
+    else
+      skip "function names in the VM's trace: no vigil-trace in this build"
+    fi
   else
     fail "memtrace port: no valid trace ($(stat -c %s "$T_WORK/vm.ctf") bytes)"
     cat "$T_WORK/vm.ctf.summary" 2>/dev/null || true
@@ -100,11 +120,11 @@ if ((HAVE_CONTROL)); then
     show_console
   else
     wait "$qemu_pid" || status=$?
-    if ((status == 0)) && grep -q 'reboot: Power down' "$console" &&
+    if ((status == 0)) && grep -q '^run-qemu: vigil stopped cleanly' "$console" &&
       ! grep -q 'Kernel panic' "$console"; then
-      pass "'shutdown' powered the VM off, qemu exited 0"
+      pass "'shutdown' powered the VM off, run-qemu exited 0"
     else
-      fail "after 'shutdown': qemu exit status $status (console below)"
+      fail "after 'shutdown': run-qemu exit status $status (console below)"
       show_console
     fi
   fi
