@@ -15,8 +15,8 @@ echo "building $out/fuzz_trace_reader with $cxx"
 "$cxx" -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -I"$root" \
   "$root/tests/fuzz/fuzz_trace_reader.cpp" \
-  "$root/memprof/trace_reader.cpp" \
-  "$root/memprof/trace_text.cpp" \
+  "$root/trace/trace_reader.cpp" \
+  "$root/trace/trace_text.cpp" \
   -o "$out/fuzz_trace_reader"
 
 # New inputs go to fuzz-out/trace/corpus; the checked-in seeds stay unchanged.

@@ -9,7 +9,7 @@ constexpr uint64_t kUnknownCode = 1;
 
 }  // namespace
 
-TraceEncoder::TraceEncoder(PacketSink& sink, Symbolizer& symbolizer, const TraceInfo& info,
+TraceEncoder::TraceEncoder(trace::PacketSink& sink, Symbolizer& symbolizer, const trace::TraceInfo& info,
                            uint32_t hook_session)
     : writer_(sink, info), symbolizer_(symbolizer), session_(hook_session) {
   codes_.reserve(kMaxFrames);
@@ -34,7 +34,7 @@ uint64_t TraceEncoder::define(uint64_t time_us, uintptr_t pc) {
   if (writer_.is_defined(code)) return code;
   positions_.clear();
   for (const SourceFrame& f : symbolizer_.lookup(pc)) {
-    positions_.push_back(Position{f.file, f.function, f.line, f.column, f.column});
+    positions_.push_back(trace::Position{f.file, f.function, f.line, f.column, f.column});
   }
   writer_.define_location(time_us, code, positions_);
   ++counters_.locations;
@@ -46,7 +46,7 @@ void TraceEncoder::add_alloc(const SampleRecord& r) {
   for (int i = r.nframes - 1; i >= 0; --i) codes_.push_back(define(r.time_us, r.frames[i]));
   if (codes_.empty()) {
     if (!writer_.is_defined(kUnknownCode)) {
-      Position unknown{"??", "<no backtrace>", 0, 0, 0};
+      trace::Position unknown{"??", "<no backtrace>", 0, 0, 0};
       writer_.define_location(r.time_us, kUnknownCode, {&unknown, 1});
     }
     codes_.push_back(kUnknownCode);

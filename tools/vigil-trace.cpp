@@ -10,15 +10,15 @@
 #include <string>
 #include <vector>
 
-#include "memprof/trace_reader.h"
-#include "memprof/trace_text.h"
+#include "trace/trace_reader.h"
+#include "trace/trace_text.h"
 
 namespace {
 
-using vigil::memprof::DumpView;
-using vigil::memprof::FlamegraphView;
-using vigil::memprof::SummaryView;
-using vigil::memprof::TraceReader;
+using vigil::trace::DumpView;
+using vigil::trace::FlamegraphView;
+using vigil::trace::SummaryView;
+using vigil::trace::TraceReader;
 
 constexpr const char* kUsage =
     "usage: vigil-trace COMMAND [OPTIONS] TRACE.ctf\n"
@@ -143,7 +143,7 @@ int main(int argc, char** argv) {
     status = reader.read(bytes, view);
     print(view.render());
   } else {
-    vigil::memprof::TraceVisitor nothing;
+    vigil::trace::TraceVisitor nothing;
     status = reader.read(bytes, nothing);
     if (reader.complete_bytes() == 0) {
       std::fprintf(stderr, "vigil-trace: %s: %s\n", a.trace.c_str(), status.message().c_str());

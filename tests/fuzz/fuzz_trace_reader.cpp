@@ -6,11 +6,11 @@
 #include <cstdint>
 #include <span>
 
-#include "memprof/trace_reader.h"
-#include "memprof/trace_text.h"
+#include "trace/trace_reader.h"
+#include "trace/trace_text.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using namespace vigil::memprof;
+  using namespace vigil::trace;
   std::span<const uint8_t> bytes(data, size);
   TraceReader reader;
   {

@@ -1,12 +1,12 @@
-#include "memprof/trace_reader.h"
+#include "trace/trace_reader.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <string_view>
 
-#include "memprof/trace_bytes.h"
+#include "trace/trace_bytes.h"
 
-namespace vigil::memprof {
+namespace vigil::trace {
 namespace {
 
 constexpr size_t kMaxDomains = 64;
@@ -369,4 +369,4 @@ Status TraceReader::read(std::span<const uint8_t> bytes, TraceVisitor& visitor) 
   return Status();
 }
 
-}  // namespace vigil::memprof
+}  // namespace vigil::trace

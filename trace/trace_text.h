@@ -14,9 +14,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "memprof/trace_reader.h"
+#include "trace/trace_reader.h"
 
-namespace vigil::memprof {
+namespace vigil::trace {
 
 // One line per alloc, promote and collect, exactly as memtrace's dump_trace prints them:
 //   0000001500 0000000000 alloc_ext 1 len=512 dom=0    0: main@main.cpp:7:0-0 f@a.cpp:4:0-0
@@ -80,4 +80,4 @@ class FlamegraphView : public TraceVisitor {
   std::unordered_map<int64_t, std::pair<size_t, int64_t>> live_objects_;  // id -> stack, samples
 };
 
-}  // namespace vigil::memprof
+}  // namespace vigil::trace

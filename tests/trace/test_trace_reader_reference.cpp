@@ -1,11 +1,11 @@
 // The reader against the reference traces and what memtrace's own tools print for them.
 #include <doctest/doctest.h>
 
-#include "memprof/trace_bytes.h"
-#include "memprof/trace_text.h"
+#include "trace/trace_bytes.h"
+#include "trace/trace_text.h"
 #include "trace_test_util.h"
 
-namespace vigil::memprof {
+namespace vigil::trace {
 namespace {
 
 using test::as_bytes;
@@ -118,4 +118,4 @@ TEST_CASE("the v3 example of the spec decodes to the dump the spec shows") {
 }
 
 }  // namespace
-}  // namespace vigil::memprof
+}  // namespace vigil::trace

@@ -1,11 +1,11 @@
-#include "memprof/trace_text.h"
+#include "trace/trace_text.h"
 
 #include <algorithm>
 #include <cinttypes>
 #include <cstdarg>
 #include <cstdio>
 
-namespace vigil::memprof {
+namespace vigil::trace {
 namespace {
 
 // Appends printf-style text to `out`.
@@ -316,4 +316,4 @@ std::string FlamegraphView::render() const {
   return out;
 }
 
-}  // namespace vigil::memprof
+}  // namespace vigil::trace

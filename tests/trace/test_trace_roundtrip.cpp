@@ -5,10 +5,10 @@
 #include <random>
 #include <set>
 
-#include "memprof/trace_text.h"
+#include "trace/trace_text.h"
 #include "trace_test_util.h"
 
-namespace vigil::memprof {
+namespace vigil::trace {
 namespace {
 
 using test::Collector;
@@ -160,4 +160,4 @@ TEST_CASE("folded stacks weigh allocations by estimated bytes, all or live only"
 }
 
 }  // namespace
-}  // namespace vigil::memprof
+}  // namespace vigil::trace

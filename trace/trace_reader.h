@@ -26,9 +26,9 @@
 #include <vector>
 
 #include "common/status.h"
-#include "memprof/trace_format.h"
+#include "trace/trace_format.h"
 
-namespace vigil::memprof {
+namespace vigil::trace {
 
 struct PacketHeader {
   uint64_t offset = 0;      // byte offset of the packet in the input
@@ -113,4 +113,4 @@ class TraceReader {
   uint64_t skipped_packets_ = 0;
 };
 
-}  // namespace vigil::memprof
+}  // namespace vigil::trace
