@@ -9,8 +9,8 @@ constexpr uint64_t kUnknownCode = 1;
 
 }  // namespace
 
-TraceEncoder::TraceEncoder(trace::PacketSink& sink, Symbolizer& symbolizer, const trace::TraceInfo& info,
-                           uint32_t hook_session)
+TraceEncoder::TraceEncoder(trace::PacketSink& sink, Symbolizer& symbolizer,
+                           const trace::TraceInfo& info, uint32_t hook_session)
     : writer_(sink, info), symbolizer_(symbolizer), session_(hook_session) {
   codes_.reserve(kMaxFrames);
 }

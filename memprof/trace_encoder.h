@@ -58,7 +58,7 @@ class TraceEncoder {
   uint32_t session_;
   std::unordered_map<uintptr_t, uint64_t> live_;  // sampled block -> object id
   std::vector<uint64_t> codes_;                   // scratch: one backtrace, outermost first
-  std::vector<trace::Position> positions_;             // scratch: one location
+  std::vector<trace::Position> positions_;        // scratch: one location
   EncoderCounters counters_;
 };
 
