@@ -102,112 +102,55 @@ void DumpView::object_line(const ObjectEvent& e, const char* kind) {
 void DumpView::on_promote(const ObjectEvent& e) { object_line(e, "promote"); }
 void DumpView::on_collect(const ObjectEvent& e) { object_line(e, "collect"); }
 
-struct SummaryView::Stats {
-  struct Site {
-    std::string label;  // "file:line:start-end defname"
-    int64_t samples = 0;
-    uint64_t allocs = 0;
-    int64_t length = 0;
-  };
-  enum ObjState : uint8_t { kLive = 1, kPromoted = 2, kCollected = 4 };
+namespace {
 
-  uint64_t packets = 0, max_packet = 0;
-  unsigned versions = 0;  // bit v set when version v was seen
-  uint16_t initial_domain = 0;
-  uint64_t allocs[3] = {0, 0, 0}, promotes = 0, collects = 0;
-  uint64_t last_time = 0, empty = 0;
-  size_t max_len = 0;
-  int64_t samples = 0, length = 0;
-  std::unordered_map<uint64_t, size_t> site_of_code;  // innermost code -> site index
-  std::map<std::string, size_t> site_ids;
-  std::vector<Site> sites;
-  std::unordered_map<int64_t, uint8_t> objects;
-  int64_t next_id = 0;
-  std::vector<std::string> problems;
-  uint64_t problem_count = 0;
-
-  void problem(std::string text) {
-    if (problems.size() < 10) problems.push_back(std::move(text));
-    ++problem_count;
-  }
-  void packet(const PacketHeader& h) {
-    ++packets;
-    max_packet = std::max(max_packet, h.size_bytes);
-    versions |= 1u << h.version;
-  }
-  void object_event(const ObjectEvent& e, uint8_t becomes, const char* what);
+struct Site {
+  std::string label;  // "file:line:start-end defname"
+  int64_t samples = 0;
+  uint64_t allocs = 0;
+  int64_t length = 0;
+  uint64_t first_alloc = 0;
 };
 
-SummaryView::SummaryView(const TraceReader& reader)
-    : reader_(reader), s_(std::make_unique<Stats>()) {}
-SummaryView::~SummaryView() = default;
-
-void SummaryView::on_info(const TraceInfo&, const PacketHeader& h) {
-  s_->packet(h);
-  s_->initial_domain = h.domain;
-}
-void SummaryView::on_packet(const PacketHeader& h) { s_->packet(h); }
-
-void SummaryView::on_alloc(const AllocEvent& e) {
-  Stats& s = *s_;
-  ++s.allocs[static_cast<unsigned>(e.source)];
-  s.last_time = e.time_us;
-  s.max_len = std::max(s.max_len, e.backtrace.size());
-  if (e.backtrace.empty()) ++s.empty;
-  add_to(s.samples, e.nsamples);
-  add_to(s.length, e.length);
-  if (e.obj_id != s.next_id) s.problem("object id " + std::to_string(e.obj_id) + " out of order");
-  s.next_id = e.obj_id;
-  add_to(s.next_id, 1);
-  if (!s.objects.emplace(e.obj_id, Stats::kLive).second) {
-    s.problem("object id " + std::to_string(e.obj_id) + " allocated twice");
+// The sites of the model's stacks, in order of their first allocation.
+std::vector<Site> sites_of(const TraceModel& m) {
+  const std::vector<StackNode>& nodes = m.nodes();
+  std::unordered_map<uint32_t, size_t> site_of_node;  // innermost node with positions -> site
+  std::map<std::string, size_t> site_ids;
+  std::vector<Site> sites;
+  for (uint32_t i = 0; i < nodes.size(); ++i) {
+    const StackStats& st = nodes[i].stats;
+    if (st.allocs == 0) continue;
+    uint32_t n = i;
+    while (n != 0 && (m.positions(n) == nullptr || m.positions(n)->empty())) n = nodes[n].parent;
+    if (n == 0) continue;
+    auto [it, fresh] = site_of_node.try_emplace(n, 0);
+    if (fresh) {
+      const Position& p = m.positions(n)->back();
+      std::string label;
+      appendf(label, "%s:%u:%u-%u %s", p.filename.c_str(), p.line, p.start_char, p.end_char,
+              p.defname.c_str());
+      auto [site, added] = site_ids.try_emplace(label, sites.size());
+      if (added) sites.push_back({label, 0, 0, 0, st.first_alloc});
+      it->second = site->second;
+    }
+    Site& site = sites[it->second];
+    add_to(site.samples, st.samples);
+    site.allocs += st.allocs;
+    add_to(site.length, st.length_words);
+    site.first_alloc = std::min(site.first_alloc, st.first_alloc);
   }
-  // The allocation site is the last position of the innermost code that has positions.
-  auto code = std::find_if(e.backtrace.rbegin(), e.backtrace.rend(), [&](uint64_t c) {
-    const std::vector<Position>* ps = reader_.lookup(c);
-    return ps != nullptr && !ps->empty();
-  });
-  if (code == e.backtrace.rend()) return;
-  auto [it, fresh] = s.site_of_code.try_emplace(*code, 0);
-  if (fresh) {
-    const Position& p = reader_.lookup(*code)->back();
-    std::string label;
-    appendf(label, "%s:%u:%u-%u %s", p.filename.c_str(), p.line, p.start_char, p.end_char,
-            p.defname.c_str());
-    auto [site, added] = s.site_ids.try_emplace(label, s.sites.size());
-    if (added) s.sites.push_back({label});
-    it->second = site->second;
-  }
-  Stats::Site& site = s.sites[it->second];
-  add_to(site.samples, e.nsamples);
-  ++site.allocs;
-  add_to(site.length, e.length);
+  std::sort(sites.begin(), sites.end(),
+            [](const Site& a, const Site& b) { return a.first_alloc < b.first_alloc; });
+  return sites;
 }
 
-void SummaryView::Stats::object_event(const ObjectEvent& e, uint8_t becomes, const char* what) {
-  last_time = e.time_us;
-  auto it = objects.find(e.obj_id);
-  std::string id = std::to_string(e.obj_id);
-  if (it == objects.end()) return problem(std::string(what) + " of unknown object " + id);
-  if ((it->second & kCollected) != 0) {
-    return problem(std::string(what) + " of collected object " + id);
-  }
-  if ((it->second & becomes) != 0) return problem(std::string(what) + " twice of object " + id);
-  it->second |= becomes;
-}
+}  // namespace
 
-void SummaryView::on_promote(const ObjectEvent& e) {
-  ++s_->promotes;
-  s_->object_event(e, Stats::kPromoted, "promote");
-}
-void SummaryView::on_collect(const ObjectEvent& e) {
-  ++s_->collects;
-  s_->object_event(e, Stats::kCollected, "collect");
-}
-
-std::string SummaryView::render(const std::string& file, uint64_t file_bytes, size_t top) const {
-  const Stats& s = *s_;
-  const TraceInfo& info = reader_.info();
+std::string render_summary(const TraceModel& m, const std::string& file, uint64_t file_bytes,
+                           size_t top) {
+  const TraceModel::Totals& s = m.totals();
+  const TraceInfo& info = m.info();
   std::string out;
   std::string versions;
   for (unsigned v = 0; v < 16; ++v) {
@@ -215,7 +158,7 @@ std::string SummaryView::render(const std::string& file, uint64_t file_bytes, si
       versions += (versions.empty() ? "" : ",") + std::to_string(v);
   }
   appendf(out, "packets: %" PRIu64 " max_packet_bytes: %" PRIu64 " versions: %s\n", s.packets,
-          s.max_packet, versions.c_str());
+          s.max_packet_bytes, versions.c_str());
   appendf(out, "file: %s (%" PRIu64 " bytes)\n", file.c_str(), file_bytes);
   appendf(out, "sample_rate: %g\nword_size: %u\n", info.sample_rate, unsigned{info.word_size});
   out += "executable_name: " + quoted(info.executable_name) + "\n";
@@ -231,75 +174,58 @@ std::string SummaryView::render(const std::string& file, uint64_t file_bytes, si
           allocs, s.allocs[0], s.allocs[1], s.allocs[2], s.promotes, s.collects);
   appendf(out, "live_at_end: %" PRId64 "\n",
           static_cast<int64_t>(allocs) - static_cast<int64_t>(s.collects));
-  appendf(
-      out, "last_event_time_us_since_start: %" PRIu64 "\n",
-      s.packets > 1 && s.last_time >= info.start_time_us ? s.last_time - info.start_time_us : 0);
-  appendf(out, "max_backtrace_length: %zu empty_backtraces: %" PRIu64 "\n", s.max_len, s.empty);
+  appendf(out, "last_event_time_us_since_start: %" PRIu64 "\n",
+          s.packets > 1 && s.last_time_us >= info.start_time_us
+              ? s.last_time_us - info.start_time_us
+              : 0);
+  appendf(out, "max_backtrace_length: %zu empty_backtraces: %" PRIu64 "\n", s.max_backtrace,
+          s.empty_backtraces);
   appendf(out, "total_samples: %" PRId64 "\n", s.samples);
-  appendf(out, "total_sampled_length_words: %" PRId64 " (sum of alloc lengths)\n", s.length);
+  appendf(out, "total_sampled_length_words: %" PRId64 " (sum of alloc lengths)\n", s.length_words);
   double per = words_per_sample(info.sample_rate);
   double est = static_cast<double>(s.samples) * per;
   appendf(out, "estimated_allocated_words: %.0f (= samples / sample_rate; bytes = %.0f)\n", est,
           est * info.word_size / 8);
+  appendf(out, "estimated_live_bytes_at_end: %.0f (samples never collected / sample_rate)\n",
+          m.bytes_of(s.live_samples));
+  appendf(out, "estimated_peak_live_bytes: %.0f (at %.3f s)\n", m.bytes_of(s.peak_live_samples),
+          static_cast<double>(s.peak_time_us) / 1e6);
   appendf(out, "top %zu allocation sites by samples (est. words = samples/rate):\n", top);
-  std::vector<const Stats::Site*> order;
-  for (const Stats::Site& site : s.sites) order.push_back(&site);
-  std::stable_sort(order.begin(), order.end(), [](const Stats::Site* a, const Stats::Site* b) {
-    return a->samples != b->samples ? a->samples > b->samples : a->allocs > b->allocs;
+  std::vector<Site> sites = sites_of(m);
+  std::stable_sort(sites.begin(), sites.end(), [](const Site& a, const Site& b) {
+    return a.samples != b.samples ? a.samples > b.samples : a.allocs > b.allocs;
   });
-  for (size_t i = 0; i < order.size() && i < top; ++i) {
-    const Stats::Site& site = *order[i];
+  for (size_t i = 0; i < sites.size() && i < top; ++i) {
+    const Site& site = sites[i];
     appendf(out,
             "%4zu. samples=%" PRId64 " est_words=%.0f allocs=%" PRIu64 " sum_len_words=%" PRId64
             "  %s\n",
             i + 1, site.samples, static_cast<double>(site.samples) * per, site.allocs, site.length,
             site.label.c_str());
   }
-  if (s.problem_count == 0) {
+  if (m.problem_count() == 0) {
     out += "CHECKS: OK\n";
   } else {
-    appendf(out, "CHECKS: FAILED (%" PRIu64 " problems)\n", s.problem_count);
-    for (const std::string& p : s.problems) out += "  " + p + "\n";
+    appendf(out, "CHECKS: FAILED (%" PRIu64 " problems)\n", m.problem_count());
+    for (const std::string& p : m.problems()) out += "  " + p + "\n";
   }
   return out;
 }
 
-size_t FlamegraphView::StackHash::operator()(const std::vector<uint64_t>& v) const {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (uint64_t c : v) h = (h ^ c) * 0x100000001b3ull;
-  return static_cast<size_t>(h);
-}
-
-void FlamegraphView::on_alloc(const AllocEvent& e) {
-  std::vector<uint64_t> key(e.backtrace.begin(), e.backtrace.end());
-  auto [it, fresh] = stack_ids_.try_emplace(std::move(key), stacks_.size());
-  if (fresh) {
-    stacks_.push_back(&it->first);
-    samples_.push_back(0);
-  }
-  if (live_) {
-    live_objects_[e.obj_id] = {it->second, e.nsamples};
-  } else {
-    samples_[it->second] += static_cast<double>(e.nsamples);
-  }
-}
-
-void FlamegraphView::on_collect(const ObjectEvent& e) {
-  if (live_) live_objects_.erase(e.obj_id);
-}
-
-std::string FlamegraphView::render() const {
-  std::vector<double> weight = samples_;
-  for (const auto& [id, obj] : live_objects_) weight[obj.first] += static_cast<double>(obj.second);
-  const TraceInfo& info = reader_.info();
-  double bytes_per_sample = words_per_sample(info.sample_rate) * info.word_size / 8;
+std::string render_folded(const TraceModel& m, bool live) {
+  const std::vector<StackNode>& nodes = m.nodes();
   // Different code lists can fold to the same names: merge them.
   std::map<std::string, double> folded;
-  for (size_t i = 0; i < stacks_.size(); ++i) {
-    if (weight[i] <= 0) continue;
+  std::vector<uint32_t> path;
+  for (uint32_t i = 0; i < nodes.size(); ++i) {
+    const StackStats& st = nodes[i].stats;
+    int64_t weight = live ? st.live_samples : st.samples;
+    if (weight <= 0) continue;
+    path.clear();
+    for (uint32_t n = i; n != 0; n = nodes[n].parent) path.push_back(n);
     std::string line;
-    for (uint64_t code : *stacks_[i]) {
-      const std::vector<Position>* ps = reader_.lookup(code);
+    for (auto it = path.rbegin(); it != path.rend(); ++it) {
+      const std::vector<Position>* ps = m.positions(*it);
       if (ps == nullptr) continue;
       for (const Position& p : *ps) {
         if (!line.empty()) line += ';';
@@ -309,7 +235,7 @@ std::string FlamegraphView::render() const {
         line += name;
       }
     }
-    folded[line.empty() ? "[unknown]" : line] += weight[i] * bytes_per_sample;
+    folded[line.empty() ? "[unknown]" : line] += m.bytes_of(weight);
   }
   std::string out;
   for (const auto& [stack, bytes] : folded) appendf(out, "%s %.0f\n", stack.c_str(), bytes);

@@ -1,10 +1,10 @@
-// Text views of a memtrace trace, as TraceVisitors: the event dump, the summary and folded
-// stacks for flame graphs. They back the vigil-trace tool.
+// Text views of a memtrace trace: the event dump (a TraceVisitor, since it is a list of
+// events), and the summary and folded stacks for flame graphs, rendered from a TraceModel.
+// They back the vigil-trace tool.
 // Thread: any, one thread per object.
 //
-// Each view is fed by TraceReader::read(reader, ...) and renders into a std::string. Every view
-// needs the reader that feeds it (for location lookups and the trace info); "reader" must
-// outlive the view.
+// The dump is fed by TraceReader::read(reader, ...); it needs the reader that feeds it (for
+// location lookups and the trace info); "reader" must outlive the view.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "trace/trace_model.h"
 #include "trace/trace_reader.h"
 
 namespace vigil::trace {
@@ -38,46 +39,17 @@ class DumpView : public TraceVisitor {
   std::string out_;
 };
 
-// Counts, totals, checks and the top allocation sites, in the layout of the reference
-// *.summary.txt files.
-class SummaryView : public TraceVisitor {
- public:
-  explicit SummaryView(const TraceReader& reader);
-  ~SummaryView() override;
-  void on_info(const TraceInfo& info, const PacketHeader& h) override;
-  void on_packet(const PacketHeader& h) override;
-  void on_alloc(const AllocEvent& e) override;
-  void on_promote(const ObjectEvent& e) override;
-  void on_collect(const ObjectEvent& e) override;
-  // The summary of what was read. `file` and `file_bytes` only label it.
-  std::string render(const std::string& file, uint64_t file_bytes, size_t top = 10) const;
-
- private:
-  struct Stats;
-  const TraceReader& reader_;
-  std::unique_ptr<Stats> s_;
-};
+// The summary of a model: counts, totals, checks and the top allocation sites, in the layout
+// of the reference *.summary.txt files, plus two lines of the live set that the reference
+// lacks ("estimated_live_bytes_at_end" and "estimated_peak_live_bytes"). A site is the last
+// position of the innermost frame that has positions; stacks with the same site add up.
+// `file` and `file_bytes` only label it.
+std::string render_summary(const TraceModel& model, const std::string& file, uint64_t file_bytes,
+                           size_t top = 10);
 
 // Folded stacks ("main;f;g 4096"), one line per distinct stack of function names, sorted,
-// weighted by estimated bytes = nsamples / sample_rate * word_size / 8. With `live`, only the
+// weighted by estimated bytes = samples / sample_rate * word_size / 8. With `live`, only the
 // objects never collected count.
-class FlamegraphView : public TraceVisitor {
- public:
-  FlamegraphView(const TraceReader& reader, bool live) : reader_(reader), live_(live) {}
-  void on_alloc(const AllocEvent& e) override;
-  void on_collect(const ObjectEvent& e) override;
-  std::string render() const;
-
- private:
-  struct StackHash {
-    size_t operator()(const std::vector<uint64_t>& v) const;
-  };
-  const TraceReader& reader_;
-  bool live_;
-  std::unordered_map<std::vector<uint64_t>, size_t, StackHash> stack_ids_;
-  std::vector<const std::vector<uint64_t>*> stacks_;
-  std::vector<double> samples_;                                           // per stack id
-  std::unordered_map<int64_t, std::pair<size_t, int64_t>> live_objects_;  // id -> stack, samples
-};
+std::string render_folded(const TraceModel& model, bool live);
 
 }  // namespace vigil::trace
