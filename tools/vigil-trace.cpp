@@ -195,12 +195,20 @@ Input read_input(const Args& a, TraceReader& reader, TraceVisitor& view,
     o.port = a.port;
     o.seconds = a.seconds;
     o.on_bytes = feed;
+    // On a terminal, one line redrawn in place; otherwise a line a second, and the last.
+    bool tty = isatty(STDERR_FILENO) == 1;
+    bool printed = false;
+    double last_line = -1;
     o.on_progress = [&](double elapsed, uint64_t bytes) {
-      std::fprintf(stderr, "\rvigil-trace: %s: %.1f/%g s, %" PRIu64 " events, %" PRIu64 " bytes",
-                   a.trace.c_str(), elapsed, a.seconds, counter.events, bytes);
+      if (bytes == 0 || (!tty && elapsed - last_line < 1 && elapsed < a.seconds)) return;
+      last_line = elapsed;
+      printed = true;
+      std::fprintf(stderr, "%svigil-trace: %s: %.1f/%g s, %" PRIu64 " events, %" PRIu64 " bytes%s",
+                   tty ? "\r" : "", a.trace.c_str(), elapsed, a.seconds, counter.events, bytes,
+                   tty ? "" : "\n");
     };
     Status s = vigil::tools::capture(o);
-    if (in.bytes > 0 || !s.ok()) std::fputc('\n', stderr);
+    if (tty && printed) std::fputc('\n', stderr);
     if (in.io.ok()) in.io = s;
   } else {
     FILE* f = std::fopen(a.trace.c_str(), "rb");
