@@ -42,6 +42,7 @@ void TraceModel::problem(std::string text) {
 }
 
 void TraceModel::on_info(const TraceInfo&, const PacketHeader& h) {
+  prev_.clear();  // the reader's backtrace state starts over with a trace
   on_packet(h);
   t_.initial_domain = h.domain;
 }
@@ -52,31 +53,114 @@ void TraceModel::on_packet(const PacketHeader& h) {
   t_.versions |= 1u << h.version;
 }
 
-uint32_t TraceModel::node_for(std::span<const uint64_t> backtrace, uint16_t domain) {
-  if (path_ == nullptr || path_domain_ != domain) {
-    path_ = &prev_path_[domain];
-    path_domain_ = domain;
-  }
-  std::vector<uint32_t>& path = *path_;
-  size_t k = 0;
-  size_t shared = std::min(path.size(), backtrace.size());
-  while (k < shared && nodes_[path[k]].code == backtrace[k]) ++k;
-  path.resize(k);
-  uint32_t parent = k > 0 ? path[k - 1] : 0;
-  for (size_t i = k; i < backtrace.size(); ++i) {
-    auto [it, fresh] = children_.try_emplace({parent, backtrace[i]}, 0);
+namespace {
+
+uint64_t stack_hash(std::span<const uint64_t> codes) {
+  uint64_t h = 0x9E3779B97F4A7C15ull ^ codes.size();
+  for (uint64_t c : codes) h = (h ^ c) * 0xFF51AFD7ED558CCDull;
+  return h ^ (h >> 32);
+}
+
+}  // namespace
+
+uint32_t TraceModel::walk(std::span<const uint64_t> backtrace) {
+  uint32_t parent = 0;
+  for (uint64_t code : backtrace) {
+    auto [it, fresh] = children_.try_emplace({parent, code}, 0);
     if (fresh) {
       it->second = static_cast<uint32_t>(nodes_.size());
       StackNode n;
       n.parent = parent;
       n.depth = nodes_[parent].depth + 1;
-      n.code = backtrace[i];
+      n.code = code;
       nodes_.push_back(n);
     }
     parent = it->second;
-    path.push_back(parent);
   }
   return parent;
+}
+
+uint32_t TraceModel::node_for(const AllocEvent& e) {
+  std::pair<uint32_t, size_t>& prev = prev_[e.domain];
+  size_t n = e.backtrace.size();
+  // The reader's prefix covers the whole backtrace: it is the previous one of its domain.
+  if (e.common_prefix >= 0 && static_cast<uint64_t>(e.common_prefix) >= n && prev.second == n) {
+    return prev.first;
+  }
+  uint64_t h = stack_hash(e.backtrace);
+  size_t mask = stack_table_.size() - 1;
+  size_t i = h & mask;
+  for (; stack_table_[i].second != 0; i = (i + 1) & mask) {
+    if (stack_table_[i].first != h) continue;
+    const StackEntry& s = stack_entries_[stack_table_[i].second - 1];
+    if (s.length == n &&
+        std::equal(e.backtrace.begin(), e.backtrace.end(), codes_.begin() + s.offset)) {
+      prev = {s.node, n};
+      return s.node;
+    }
+  }
+  uint32_t node = walk(e.backtrace);
+  stack_entries_.push_back({node, static_cast<uint32_t>(n), codes_.size()});
+  codes_.insert(codes_.end(), e.backtrace.begin(), e.backtrace.end());
+  stack_table_[i] = {h, static_cast<uint32_t>(stack_entries_.size())};
+  if (2 * stack_entries_.size() > stack_table_.size()) {
+    std::vector<std::pair<uint64_t, uint32_t>> bigger(2 * stack_table_.size());
+    size_t m = bigger.size() - 1;
+    for (const auto& slot : stack_table_) {
+      if (slot.second == 0) continue;
+      size_t j = slot.first & m;
+      while (bigger[j].second != 0) j = (j + 1) & m;
+      bigger[j] = slot;
+    }
+    stack_table_ = std::move(bigger);
+  }
+  prev = {node, n};
+  return node;
+}
+
+TraceModel::Live* TraceModel::find_live(int64_t id) {
+  if (id >= ring_begin_ && id < ring_end_) {
+    Slot& slot = ring_[static_cast<uint64_t>(id) & (kLiveWindow - 1)];
+    return slot.used ? &slot.live : nullptr;
+  }
+  auto it = old_live_.find(id);
+  return it == old_live_.end() ? nullptr : &it->second;
+}
+
+bool TraceModel::insert_live(int64_t id, const Live& l) {
+  if (id >= ring_begin_ && id < ring_end_) {
+    Slot& slot = ring_[static_cast<uint64_t>(id) & (kLiveWindow - 1)];
+    if (slot.used) return false;
+    slot = {l, true};
+    return true;
+  }
+  if (id < ring_begin_) return old_live_.try_emplace(id, l).second;
+  if (id > ring_end_) {
+    // A jump (ids out of order): the ring starts over at `id`; its live objects move out.
+    for (int64_t j = ring_begin_; j < ring_end_; ++j) {
+      Slot& slot = ring_[static_cast<uint64_t>(j) & (kLiveWindow - 1)];
+      if (slot.used) old_live_.emplace(j, slot.live);
+      slot.used = false;
+    }
+    ring_begin_ = ring_end_ = id;
+  }
+  if (ring_end_ - ring_begin_ == static_cast<int64_t>(kLiveWindow)) {
+    Slot& oldest = ring_[static_cast<uint64_t>(ring_begin_) & (kLiveWindow - 1)];
+    if (oldest.used) old_live_.emplace(ring_begin_, oldest.live);
+    oldest.used = false;
+    ++ring_begin_;
+  }
+  ring_[static_cast<uint64_t>(id) & (kLiveWindow - 1)] = {l, true};
+  ++ring_end_;
+  return true;
+}
+
+void TraceModel::erase_live(int64_t id) {
+  if (id >= ring_begin_ && id < ring_end_) {
+    ring_[static_cast<uint64_t>(id) & (kLiveWindow - 1)].used = false;
+  } else {
+    old_live_.erase(id);
+  }
 }
 
 void TraceModel::series_point(uint64_t t) {
@@ -106,19 +190,19 @@ void TraceModel::on_alloc(const AllocEvent& e) {
   if (e.obj_id != next_id_) problem("object id " + std::to_string(e.obj_id) + " out of order");
   next_id_ = e.obj_id;
   add_to(next_id_, 1);
-  auto [live, fresh] = live_.try_emplace(e.obj_id, Live{0, 0, e.nsamples, e.length, 0});
-  if (!fresh) {
-    problem("object id " + std::to_string(e.obj_id) + " allocated twice");
-    return;
-  }
+  // Every alloc goes through node_for, so that its previous-backtrace state stays in step.
+  uint32_t node = node_for(e);
   uint64_t since = e.time_us >= info().start_time_us ? e.time_us - info().start_time_us : 0;
-  if (since < options_.from_us || since >= options_.to_us) return;
-
-  uint32_t node = node_for(e.backtrace, e.domain);
+  bool counted = since >= options_.from_us && since < options_.to_us;
   double rate = info().sample_rate;
   double words = static_cast<double>(std::max<int64_t>(e.length, 1));
   double objects = rate > 0 ? static_cast<double>(e.nsamples) / (rate * words) : 0.0;
-  live->second = Live{node, kCounted, e.nsamples, e.length, objects};
+  if (!insert_live(e.obj_id,
+                   Live{node, counted ? kCounted : uint8_t{0}, e.nsamples, e.length, objects})) {
+    problem("object id " + std::to_string(e.obj_id) + " allocated twice");
+    return;
+  }
+  if (!counted) return;
   StackStats& s = nodes_[node].stats;
   if (s.allocs == 0) s.first_alloc = alloc_seq_;
   ++alloc_seq_;
@@ -145,16 +229,13 @@ void TraceModel::on_alloc(const AllocEvent& e) {
 // Finds the live object of a promote or collect; a problem when there is none.
 bool TraceModel::check_object(const ObjectEvent& e, const char* what, Live** live) {
   t_.last_time_us = e.time_us;
-  auto it = live_.find(e.obj_id);
-  std::string id = std::to_string(e.obj_id);
-  if (it == live_.end()) {
-    // Ids below next_id_ were allocated (they are checked to be contiguous): collected since.
-    bool known = e.obj_id >= 0 && e.obj_id < next_id_;
-    problem(std::string(what) + (known ? " of collected object " : " of unknown object ") + id);
-    return false;
-  }
-  *live = &it->second;
-  return true;
+  *live = find_live(e.obj_id);
+  if (*live != nullptr) return true;
+  // Ids below next_id_ were allocated (they are checked to be contiguous): collected since.
+  bool known = e.obj_id >= 0 && e.obj_id < next_id_;
+  problem(std::string(what) + (known ? " of collected object " : " of unknown object ") +
+          std::to_string(e.obj_id));
+  return false;
 }
 
 void TraceModel::on_promote(const ObjectEvent& e) {
@@ -173,7 +254,7 @@ void TraceModel::on_collect(const ObjectEvent& e) {
   Live* live = nullptr;
   if (!check_object(e, "collect", &live)) return;
   Live l = *live;
-  live_.erase(e.obj_id);
+  erase_live(e.obj_id);
   if ((l.flags & kCounted) == 0) return;
   StackStats& s = nodes_[l.node].stats;
   --s.live_allocs;

@@ -142,22 +142,47 @@ class TraceModel : public TraceVisitor {
   struct EdgeHash {
     size_t operator()(const std::pair<uint32_t, uint64_t>& k) const;
   };
-  uint32_t node_for(std::span<const uint64_t> backtrace, uint16_t domain);
+  // The node of a backtrace. Fast paths: the same stack as the previous alloc of its domain
+  // (the reader's common prefix says so), then a table of whole stacks by hash; the trie
+  // walk, one hash lookup per frame, only for a stack not seen before.
+  uint32_t node_for(const AllocEvent& e);
+  uint32_t walk(std::span<const uint64_t> backtrace);
   void problem(std::string text);
   bool check_object(const ObjectEvent& e, const char* what, Live** live);
   void series_point(uint64_t time_us);
+  Live* find_live(int64_t id);
+  bool insert_live(int64_t id, const Live& l);
+  void erase_live(int64_t id);
 
   const TraceReader& reader_;
   ModelOptions options_;
   Totals t_;
   std::vector<StackNode> nodes_;
   std::unordered_map<std::pair<uint32_t, uint64_t>, uint32_t, EdgeHash> children_;
-  // The node path of the previous backtrace of each domain: most consecutive backtraces share
-  // a long prefix, which then costs no hash lookups.
-  std::unordered_map<uint16_t, std::vector<uint32_t>> prev_path_;
-  std::vector<uint32_t>* path_ = nullptr;
-  uint16_t path_domain_ = 0xFFFF;
-  std::unordered_map<int64_t, Live> live_;
+  // Whole stacks seen so far: an open-addressing table of (hash, entry + 1), and per entry
+  // its leaf node and its codes in codes_.
+  struct StackEntry {
+    uint32_t node;
+    uint32_t length;
+    size_t offset;
+  };
+  std::vector<std::pair<uint64_t, uint32_t>> stack_table_ =
+      std::vector<std::pair<uint64_t, uint32_t>>(1024);
+  std::vector<StackEntry> stack_entries_;
+  std::vector<uint64_t> codes_;
+  // The leaf and length of the previous backtrace, per domain.
+  std::unordered_map<uint16_t, std::pair<uint32_t, size_t>> prev_;
+  // Live objects: ids are allocated in order and most die young, so the newest kLiveWindow
+  // ids sit in a ring indexed by id; older live ones move to old_live_.
+  static constexpr size_t kLiveWindow = 1 << 16;
+  struct Slot {
+    Live live;
+    bool used = false;
+  };
+  std::vector<Slot> ring_ = std::vector<Slot>(kLiveWindow);
+  int64_t ring_begin_ = 0, ring_end_ = 0;  // ids [begin, end) are in the ring
+  std::unordered_map<int64_t, Live> old_live_;
+  uint64_t live_count_ = 0;
   int64_t next_id_ = 0;
   uint64_t alloc_seq_ = 0;
   std::vector<LivePoint> series_;
