@@ -30,7 +30,6 @@ void HeaptrackWriter::header() {
   out_ += "v 10400 3\n";
   out_ += "# written by vigil-trace from a memtrace trace; sizes are sampling estimates\n";
   out_ += "X " + one_line(model_.info().executable_name) + "\n";
-  out_ += "a 0 0\n";  // info 0: the dummy (see the header)
 }
 
 void HeaptrackWriter::time(uint64_t time_us) {

@@ -12,8 +12,9 @@
 //   - "c" gives the time in ms since the trace's start, before the first event of each ms;
 //   - strings, instruction pointers ("i": one per location code, its positions as a frame
 //     and its inlined frames) and stack nodes ("t") are defined just before first use.
-// Allocation info 0 is a dummy that is never used, so that the analyzer's count of
-// temporary allocations (a "-" of the info of the "+" just before it) stays exact.
+// The analyzer counts a "-" as temporary when it names the info of the "+" just before it, and
+// also a "-" of info 0 right after another "-" (a quirk), so that count may be a little high.
+// A dummy info 0 would avoid it, but heaptrack_gui 1.4 crashes on an info that no "+" names.
 //
 // The text accumulates in text(); the caller writes it out and clears it whenever it likes.
 // "model" must outlive the writer.
@@ -57,7 +58,7 @@ class HeaptrackWriter : public ModelListener {
   std::vector<uint64_t> traces_;                // model node -> trace index (0: none yet)
   std::map<std::pair<uint64_t, int64_t>, uint64_t> infos_;  // (trace, samples) -> info
   uint64_t next_trace_ = 1;
-  uint64_t next_info_ = 1;
+  uint64_t next_info_ = 0;
 };
 
 }  // namespace vigil::trace
