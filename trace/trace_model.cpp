@@ -120,7 +120,7 @@ uint32_t TraceModel::node_for(const AllocEvent& e) {
 
 TraceModel::Live* TraceModel::find_live(int64_t id) {
   if (id >= ring_begin_ && id < ring_end_) {
-    Slot& slot = ring_[static_cast<uint64_t>(id) & (kLiveWindow - 1)];
+    Slot& slot = ring_[static_cast<uint64_t>(id) & (ring_.size() - 1)];
     return slot.used ? &slot.live : nullptr;
   }
   auto it = old_live_.find(id);
@@ -129,7 +129,7 @@ TraceModel::Live* TraceModel::find_live(int64_t id) {
 
 bool TraceModel::insert_live(int64_t id, const Live& l) {
   if (id >= ring_begin_ && id < ring_end_) {
-    Slot& slot = ring_[static_cast<uint64_t>(id) & (kLiveWindow - 1)];
+    Slot& slot = ring_[static_cast<uint64_t>(id) & (ring_.size() - 1)];
     if (slot.used) return false;
     slot = {l, true};
     return true;
@@ -138,26 +138,35 @@ bool TraceModel::insert_live(int64_t id, const Live& l) {
   if (id > ring_end_) {
     // A jump (ids out of order): the ring starts over at `id`; its live objects move out.
     for (int64_t j = ring_begin_; j < ring_end_; ++j) {
-      Slot& slot = ring_[static_cast<uint64_t>(j) & (kLiveWindow - 1)];
+      Slot& slot = ring_[static_cast<uint64_t>(j) & (ring_.size() - 1)];
       if (slot.used) old_live_.emplace(j, slot.live);
       slot.used = false;
     }
     ring_begin_ = ring_end_ = id;
   }
-  if (ring_end_ - ring_begin_ == static_cast<int64_t>(kLiveWindow)) {
-    Slot& oldest = ring_[static_cast<uint64_t>(ring_begin_) & (kLiveWindow - 1)];
+  if (ring_end_ - ring_begin_ == static_cast<int64_t>(ring_.size()) && ring_.size() < kLiveWindow) {
+    // Full but below its limit: double it (small traces keep a small ring).
+    std::vector<Slot> bigger(2 * ring_.size());
+    for (int64_t j = ring_begin_; j < ring_end_; ++j) {
+      bigger[static_cast<uint64_t>(j) & (bigger.size() - 1)] =
+          ring_[static_cast<uint64_t>(j) & (ring_.size() - 1)];
+    }
+    ring_ = std::move(bigger);
+  }
+  if (ring_end_ - ring_begin_ == static_cast<int64_t>(ring_.size())) {
+    Slot& oldest = ring_[static_cast<uint64_t>(ring_begin_) & (ring_.size() - 1)];
     if (oldest.used) old_live_.emplace(ring_begin_, oldest.live);
     oldest.used = false;
     ++ring_begin_;
   }
-  ring_[static_cast<uint64_t>(id) & (kLiveWindow - 1)] = {l, true};
+  ring_[static_cast<uint64_t>(id) & (ring_.size() - 1)] = {l, true};
   ++ring_end_;
   return true;
 }
 
 void TraceModel::erase_live(int64_t id) {
   if (id >= ring_begin_ && id < ring_end_) {
-    ring_[static_cast<uint64_t>(id) & (kLiveWindow - 1)].used = false;
+    ring_[static_cast<uint64_t>(id) & (ring_.size() - 1)].used = false;
   } else {
     old_live_.erase(id);
   }

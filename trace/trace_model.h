@@ -167,7 +167,7 @@ class TraceModel : public TraceVisitor {
     size_t offset;
   };
   std::vector<std::pair<uint64_t, uint32_t>> stack_table_ =
-      std::vector<std::pair<uint64_t, uint32_t>>(1024);
+      std::vector<std::pair<uint64_t, uint32_t>>(64);
   std::vector<StackEntry> stack_entries_;
   std::vector<uint64_t> codes_;
   // The leaf and length of the previous backtrace, per domain.
@@ -179,8 +179,8 @@ class TraceModel : public TraceVisitor {
     Live live;
     bool used = false;
   };
-  std::vector<Slot> ring_ = std::vector<Slot>(kLiveWindow);
-  int64_t ring_begin_ = 0, ring_end_ = 0;  // ids [begin, end) are in the ring
+  std::vector<Slot> ring_ = std::vector<Slot>(1024);  // a power of 2, at most kLiveWindow
+  int64_t ring_begin_ = 0, ring_end_ = 0;             // ids [begin, end) are in the ring
   std::unordered_map<int64_t, Live> old_live_;
   uint64_t live_count_ = 0;
   int64_t next_id_ = 0;
