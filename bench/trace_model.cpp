@@ -6,7 +6,7 @@
 // 1.2 M and 2.4 M events: the model's heap should not grow with the events.
 // Prints, per size, the median of 7 rounds of each, the spread (min..max) and the ratio of
 // the medians (target: model <= 1.5 x reader), and the model's heap bytes (mallinfo2).
-// Run: build/bench/bench_trace_model
+// Run: build/bench/bench_trace_model   (or --write FILE ALLOCS to write one such trace)
 #include "trace/trace_model.h"
 
 #include <malloc.h>
@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdio>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "trace/trace_reader.h"
@@ -125,7 +126,18 @@ void run(size_t allocs) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  // --write FILE ALLOCS: only write such a trace, to measure vigil-trace on it.
+  if (argc == 4 && std::string(argv[1]) == "--write") {
+    std::vector<uint8_t> trace = make_trace(std::stoul(argv[3]));
+    FILE* f = std::fopen(argv[2], "wb");
+    if (f == nullptr || std::fwrite(trace.data(), 1, trace.size(), f) != trace.size() ||
+        std::fclose(f) != 0) {
+      std::perror(argv[2]);
+      return 1;
+    }
+    return 0;
+  }
   run(600'000);
   run(1'200'000);
   return 0;
