@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fuzzes the memtrace reader (tests/fuzz/fuzz_trace_reader.cpp) with libFuzzer, ASan and
+# Fuzzes the memtrace reader, the trace model and its converters
+# (tests/fuzz/fuzz_trace_reader.cpp) with libFuzzer, ASan and
 # UBSan for a time budget.
 # usage: .ci/fuzz-trace.sh [SECONDS]   (default 60)
 # Exit status: 0 if no crash was found in the budget, non-zero otherwise (the crashing input
@@ -15,8 +16,11 @@ echo "building $out/fuzz_trace_reader with $cxx"
 "$cxx" -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -I"$root" \
   "$root/tests/fuzz/fuzz_trace_reader.cpp" \
-  "$root/memprof/trace_reader.cpp" \
-  "$root/memprof/trace_text.cpp" \
+  "$root/trace/trace_reader.cpp" \
+  "$root/trace/trace_text.cpp" \
+  "$root/trace/trace_model.cpp" \
+  "$root/trace/pprof_writer.cpp" \
+  "$root/trace/heaptrack_writer.cpp" \
   -o "$out/fuzz_trace_reader"
 
 # New inputs go to fuzz-out/trace/corpus; the checked-in seeds stay unchanged.

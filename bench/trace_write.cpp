@@ -9,11 +9,11 @@
 #include <random>
 #include <vector>
 
-#include "memprof/trace_writer.h"
+#include "trace/trace_writer.h"
 
 namespace {
 
-using namespace vigil::memprof;
+using namespace vigil::trace;
 
 constexpr int kEvents = 200000;
 constexpr int kRounds = 7;

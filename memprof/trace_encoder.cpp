@@ -15,8 +15,8 @@ constexpr uint64_t kTrimmedBit = uint64_t{1} << 63;
 
 }  // namespace
 
-TraceEncoder::TraceEncoder(PacketSink& sink, Symbolizer& symbolizer, const TraceInfo& info,
-                           uint32_t hook_session)
+TraceEncoder::TraceEncoder(trace::PacketSink& sink, Symbolizer& symbolizer,
+                           const trace::TraceInfo& info, uint32_t hook_session)
     : writer_(sink, info), symbolizer_(symbolizer), session_(hook_session) {
   codes_.reserve(kMaxFrames);
 }
@@ -42,7 +42,7 @@ uint64_t TraceEncoder::define(uint64_t time_us, uintptr_t pc, size_t strip) {
   const std::vector<SourceFrame>& frames = symbolizer_.lookup(pc);
   for (size_t i = 0; i + strip < frames.size(); ++i) {
     const SourceFrame& f = frames[i];
-    positions_.push_back(Position{f.file, f.function, f.line, f.column, f.column});
+    positions_.push_back(trace::Position{f.file, f.function, f.line, f.column, f.column});
   }
   writer_.define_location(time_us, code, positions_);
   ++counters_.locations;
@@ -66,7 +66,7 @@ void TraceEncoder::add_alloc(const SampleRecord& r) {
   }
   if (codes_.empty()) {
     if (!writer_.is_defined(kUnknownCode)) {
-      Position unknown{"??", "<no backtrace>", 0, 0, 0};
+      trace::Position unknown{"??", "<no backtrace>", 0, 0, 0};
       writer_.define_location(r.time_us, kUnknownCode, {&unknown, 1});
     }
     codes_.push_back(kUnknownCode);

@@ -23,7 +23,7 @@
 
 #include "memprof/hook.h"
 #include "memprof/symbolize.h"
-#include "memprof/trace_writer.h"
+#include "trace/trace_writer.h"
 
 namespace vigil::memprof {
 
@@ -38,7 +38,7 @@ struct EncoderCounters {
 class TraceEncoder {
  public:
   // Writes the info packet at once. "sink" and "symbolizer" must outlive this object.
-  TraceEncoder(PacketSink& sink, Symbolizer& symbolizer, const TraceInfo& info,
+  TraceEncoder(trace::PacketSink& sink, Symbolizer& symbolizer, const trace::TraceInfo& info,
                uint32_t hook_session);
   TraceEncoder(const TraceEncoder&) = delete;
   TraceEncoder& operator=(const TraceEncoder&) = delete;
@@ -57,12 +57,12 @@ class TraceEncoder {
   // The code of `pc`'s location without its `strip` innermost positions; defines it first.
   uint64_t define(uint64_t time_us, uintptr_t pc, size_t strip);
 
-  TraceWriter writer_;
+  trace::TraceWriter writer_;
   Symbolizer& symbolizer_;
   uint32_t session_;
   std::unordered_map<uintptr_t, uint64_t> live_;   // sampled block -> object id
   std::vector<uint64_t> codes_;                    // scratch: one backtrace, outermost first
-  std::vector<Position> positions_;                // scratch: one location
+  std::vector<trace::Position> positions_;         // scratch: one location
   std::vector<std::span<const SourceFrame>> pcs_;  // scratch: one backtrace, symbolized
   EncoderCounters counters_;
 };

@@ -68,7 +68,7 @@ TraceCounters trace_counters() {
 
 // One connected client. It owns itself: it is deleted in the close callback of `tcp`, after
 // the callbacks of its pending writes (which libuv runs first, with UV_ECANCELED).
-struct TraceServer::Session : PacketSink {
+struct TraceServer::Session : trace::PacketSink {
   uv_tcp_t tcp{};
   TraceServer* server = nullptr;  // null once the session is detached from the server
   std::unique_ptr<TraceEncoder> encoder;
@@ -231,7 +231,7 @@ void TraceServer::accept_client() {
 void TraceServer::begin_session(uv_tcp_t* client) {
   auto* s = static_cast<Session*>(client->data);
   if (!symbolizer_) symbolizer_ = std::make_unique<Symbolizer>();
-  TraceInfo info;
+  trace::TraceInfo info;
   info.sample_rate = config_.sampling_rate;
   info.word_size = 64;
   info.executable_name = self_exe();

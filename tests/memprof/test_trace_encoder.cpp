@@ -6,9 +6,10 @@
 #include <vector>
 
 #include "memprof/trace_encoder.h"
-#include "memprof/trace_reader.h"
+#include "trace/trace_reader.h"
 
 using namespace vigil::memprof;
+using namespace vigil::trace;
 
 namespace {
 

@@ -13,13 +13,13 @@
 #include <set>
 #include <string>
 
-#include "memprof/trace_reader.h"
+#include "trace/trace_reader.h"
 #include "workload_process.h"
 
-using vigil::memprof::AllocEvent;
-using vigil::memprof::ObjectEvent;
-using vigil::memprof::Position;
-using vigil::memprof::TraceReader;
+using vigil::trace::AllocEvent;
+using vigil::trace::ObjectEvent;
+using vigil::trace::Position;
+using vigil::trace::TraceReader;
 
 namespace {
 
@@ -28,7 +28,7 @@ constexpr double kRate = 1e-3;
 enum Site { kSmall, kBig, kLeak, kOther };
 
 // Checks the stream invariants while it is decoded, and sums samples per workload site.
-struct TraceCheck : vigil::memprof::TraceVisitor {
+struct TraceCheck : vigil::trace::TraceVisitor {
   explicit TraceCheck(const TraceReader& r) : reader(r) {}
   void on_location(uint64_t, uint64_t code, std::span<const Position> ps) override {
     defined.insert(code);
@@ -160,7 +160,7 @@ TEST_CASE("a second client while one traces gets no bytes and is closed") {
   close(second);
   std::string trace = finish_capture(first, head + read_for(first, 300));
   TraceReader reader;
-  vigil::memprof::TraceVisitor none;
+  vigil::trace::TraceVisitor none;
   std::vector<uint8_t> bytes(trace.begin(), trace.end());
   vigil::Status st = reader.read(bytes, none);
   CHECK_MESSAGE(st.ok(), st.message());

@@ -9,12 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "memprof/trace_reader.h"
+#include "trace/trace_reader.h"
 #include "workload_process.h"
 
-using vigil::memprof::AllocEvent;
-using vigil::memprof::Position;
-using vigil::memprof::TraceReader;
+using vigil::trace::AllocEvent;
+using vigil::trace::Position;
+using vigil::trace::TraceReader;
 
 namespace {
 
@@ -22,7 +22,7 @@ constexpr const char* kLibrarySites[] = {"grow_vector(", "make_string(", "list_d
 
 // Per workload function: how many allocs have it anywhere in their backtrace, and the
 // sites of those allocs.
-struct SiteCheck : vigil::memprof::TraceVisitor {
+struct SiteCheck : vigil::trace::TraceVisitor {
   explicit SiteCheck(const TraceReader& r) : reader(r) {}
   void on_alloc(const AllocEvent& e) override {
     std::vector<const Position*> all;

@@ -2,10 +2,10 @@
 // backtrace cache.
 #include <doctest/doctest.h>
 
-#include "memprof/trace_bytes.h"
+#include "trace/trace_bytes.h"
 #include "trace_test_util.h"
 
-namespace vigil::memprof {
+namespace vigil::trace {
 namespace {
 
 using test::Collector;
@@ -192,4 +192,4 @@ TEST_CASE("a repeated stack costs fewer bytes than all cache misses, and decodes
 }
 
 }  // namespace
-}  // namespace vigil::memprof
+}  // namespace vigil::trace

@@ -1,12 +1,12 @@
-#include "memprof/trace_reader.h"
+#include "trace/trace_reader.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <string_view>
 
-#include "memprof/trace_bytes.h"
+#include "trace/trace_bytes.h"
 
-namespace vigil::memprof {
+namespace vigil::trace {
 namespace {
 
 constexpr size_t kMaxDomains = 64;
@@ -264,9 +264,9 @@ Result<TraceReader::Domain*> TraceReader::domain(uint16_t id) {
   return domains_.emplace(id, std::move(d)).first->second.get();
 }
 
-Result<PacketHeader> TraceReader::read_header(std::span<const uint8_t> bytes,
-                                              uint64_t offset) const {
-  ByteCursor in(bytes.data() + offset, bytes.data() + bytes.size());
+Result<PacketHeader> TraceReader::read_header(std::span<const uint8_t> avail, uint64_t offset,
+                                              bool* need_more) const {
+  ByteCursor in(avail.data(), avail.data() + avail.size());
   uint64_t left = in.remaining();
   uint32_t magic = in.u32();
   if (left >= 4 && magic != kPacketMagic) {
@@ -280,6 +280,10 @@ Result<PacketHeader> TraceReader::read_header(std::span<const uint8_t> bytes,
   in.u32();  // flush_duration
   h.version = in.u16();
   size_t header = left >= kVersionEnd && h.version >= 3 ? kHeaderSizeV3 : kHeaderSizeV2;
+  if (need_more != nullptr && (left < kVersionEnd || left < header)) {
+    *need_more = true;
+    return Status::error("incomplete");
+  }
   if (left < header) {
     return Status::error("truncated packet header" + at(offset) + ": " + std::to_string(left) +
                          " of " + std::to_string(header) + " bytes");
@@ -301,6 +305,10 @@ Result<PacketHeader> TraceReader::read_header(std::span<const uint8_t> bytes,
   }
   if (h.time_end < h.time_begin) return Status::error("packet ends before it begins" + at(offset));
   if (left < h.size_bytes) {
+    if (need_more != nullptr) {
+      *need_more = true;
+      return Status::error("incomplete");
+    }
     return Status::error("truncated packet" + at(offset) + ": " + std::to_string(left) + " of " +
                          std::to_string(h.size_bytes) + " bytes present");
   }
@@ -332,41 +340,79 @@ Status TraceReader::read_info(std::span<const uint8_t> packet, const PacketHeade
   return Status();
 }
 
-Status TraceReader::read(std::span<const uint8_t> bytes, TraceVisitor& visitor) {
+Status TraceReader::packet(std::span<const uint8_t> bytes, const PacketHeader& h,
+                           TraceVisitor& visitor) {
+  if (!have_info_) {
+    Status s = read_info(bytes, h, visitor);
+    if (!s.ok()) return s;
+    have_info_ = true;
+    Result<Domain*> initial = domain(h.domain);
+    return initial.ok() ? Status() : initial.status();
+  }
+  if (h.pid != info_.pid) {
+    ++skipped_packets_;
+    return Status();
+  }
+  Result<Domain*> d = domain(h.domain);
+  if (!d.ok()) return Status::error(d.status().message() + at(h.offset));
+  size_t header = h.version >= 3 ? kHeaderSizeV3 : kHeaderSizeV2;
+  visitor.on_packet(h);
+  return PacketDecoder(*this, h, **d, bytes.subspan(header, h.size_bytes - header), visitor).run();
+}
+
+void TraceReader::start() {
   info_ = TraceInfo();
   locations_.clear();
   domains_.clear();
   complete_bytes_ = 0;
   skipped_packets_ = 0;
+  have_info_ = false;
+  pending_.clear();
+  error_ = Status();
+}
+
+Status TraceReader::read(std::span<const uint8_t> bytes, TraceVisitor& visitor) {
+  start();
   if (bytes.empty()) return Status::error("empty input: not a memtrace trace");
-
-  Result<PacketHeader> first = read_header(bytes, 0);
-  if (!first.ok()) return first.status();
-  Status s = read_info(bytes.subspan(0, first->size_bytes), *first, visitor);
-  if (!s.ok()) return s;
-  complete_bytes_ = first->size_bytes;
-  Result<Domain*> initial = domain(first->domain);
-  if (!initial.ok()) return initial.status();
-
-  for (uint64_t offset = first->size_bytes; offset < bytes.size();) {
-    Result<PacketHeader> h = read_header(bytes, offset);
+  for (uint64_t offset = 0; offset < bytes.size();) {
+    Result<PacketHeader> h = read_header(bytes.subspan(offset), offset);
     if (!h.ok()) return h.status();
-    if (h->pid != info_.pid) {
-      ++skipped_packets_;
-    } else {
-      Result<Domain*> d = domain(h->domain);
-      if (!d.ok()) return Status::error(d.status().message() + at(offset));
-      size_t header = h->version >= 3 ? kHeaderSizeV3 : kHeaderSizeV2;
-      visitor.on_packet(*h);
-      s = PacketDecoder(*this, *h, **d, bytes.subspan(offset + header, h->size_bytes - header),
-                        visitor)
-              .run();
-      if (!s.ok()) return s;
-    }
+    Status s = packet(bytes.subspan(offset, h->size_bytes), *h, visitor);
+    if (!s.ok()) return s;
     offset += h->size_bytes;
     complete_bytes_ = offset;
   }
   return Status();
 }
 
-}  // namespace vigil::memprof
+Status TraceReader::feed(std::span<const uint8_t> bytes, TraceVisitor& visitor) {
+  if (!error_.ok()) return error_;
+  pending_.insert(pending_.end(), bytes.begin(), bytes.end());
+  size_t pos = 0;
+  while (pos < pending_.size()) {
+    std::span<const uint8_t> avail = std::span<const uint8_t>(pending_).subspan(pos);
+    bool need_more = false;
+    Result<PacketHeader> h = read_header(avail, complete_bytes_, &need_more);
+    if (need_more) break;
+    if (h.ok()) error_ = packet(avail.subspan(0, h->size_bytes), *h, visitor);
+    if (!h.ok()) error_ = h.status();
+    if (!error_.ok()) break;
+    pos += h->size_bytes;
+    complete_bytes_ += h->size_bytes;
+  }
+  pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(pos));
+  return error_;
+}
+
+Status TraceReader::finish() {
+  if (!error_.ok()) return error_;
+  if (complete_bytes_ == 0 && pending_.empty()) {
+    error_ = Status::error("empty input: not a memtrace trace");
+  } else if (!pending_.empty()) {
+    Result<PacketHeader> h = read_header(pending_, complete_bytes_);
+    error_ = h.ok() ? Status::error("internal: a complete packet was left undecoded") : h.status();
+  }
+  return error_;
+}
+
+}  // namespace vigil::trace

@@ -26,9 +26,9 @@
 #include <vector>
 
 #include "common/status.h"
-#include "memprof/trace_format.h"
+#include "trace/trace_format.h"
 
-namespace vigil::memprof {
+namespace vigil::trace {
 
 struct PacketHeader {
   uint64_t offset = 0;      // byte offset of the packet in the input
@@ -89,6 +89,15 @@ class TraceReader {
   // Decodes `bytes`, a whole trace, from the start. Each call starts from fresh state.
   Status read(std::span<const uint8_t> bytes, TraceVisitor& visitor);
 
+  // Streaming: the same decoding, fed in pieces of any size (a file read in chunks, a socket).
+  // start() resets the state. feed() appends `bytes` and decodes every packet that is now
+  // complete; it buffers at most one partial packet (32 KiB plus a header). After an error,
+  // feed() and finish() keep returning it. finish() reports a partial packet left at the end
+  // (the same message read() gives), or an empty input.
+  void start();
+  Status feed(std::span<const uint8_t> bytes, TraceVisitor& visitor);
+  Status finish();
+
   // The positions of `code`, or nullptr if it was not defined (yet). Valid until the next
   // read(); during a read, it answers for the codes defined so far.
   const std::vector<Position>* lookup(uint64_t code) const;
@@ -102,8 +111,14 @@ class TraceReader {
  private:
   struct Domain;
   class PacketDecoder;
-  Result<PacketHeader> read_header(std::span<const uint8_t> bytes, uint64_t offset) const;
+  // Reads the header at the start of `avail`, which sits at byte `offset` of the input. With
+  // `need_more` set, a header or packet that is not all in `avail` sets *need_more instead of
+  // being an error.
+  Result<PacketHeader> read_header(std::span<const uint8_t> avail, uint64_t offset,
+                                   bool* need_more = nullptr) const;
   Status read_info(std::span<const uint8_t> packet, const PacketHeader& h, TraceVisitor& v);
+  // Decodes one complete packet (the info packet when it is the first).
+  Status packet(std::span<const uint8_t> packet, const PacketHeader& h, TraceVisitor& v);
   Result<Domain*> domain(uint16_t id);
 
   TraceInfo info_;
@@ -111,6 +126,10 @@ class TraceReader {
   std::map<uint16_t, std::unique_ptr<Domain>> domains_;
   uint64_t complete_bytes_ = 0;
   uint64_t skipped_packets_ = 0;
+  bool have_info_ = false;
+  // Streaming state: the bytes after complete_bytes_, and the first error.
+  std::vector<uint8_t> pending_;
+  Status error_;
 };
 
-}  // namespace vigil::memprof
+}  // namespace vigil::trace

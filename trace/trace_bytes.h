@@ -14,7 +14,7 @@
 #include <cstring>
 #include <string_view>
 
-namespace vigil::memprof {
+namespace vigil::trace {
 
 // The largest encoding of a vint.
 inline constexpr size_t kMaxVintBytes = 9;
@@ -126,4 +126,4 @@ class ByteCursor {
   bool failed_ = false;
 };
 
-}  // namespace vigil::memprof
+}  // namespace vigil::trace

@@ -2,10 +2,10 @@
 // the alloc-id ranges.
 #include <doctest/doctest.h>
 
-#include "memprof/trace_bytes.h"
+#include "trace/trace_bytes.h"
 #include "trace_test_util.h"
 
-namespace vigil::memprof {
+namespace vigil::trace {
 namespace {
 
 using test::Collector;
@@ -167,4 +167,4 @@ TEST_CASE("version 3 output carries domain 0 in 68-byte headers and reads back")
 }
 
 }  // namespace
-}  // namespace vigil::memprof
+}  // namespace vigil::trace

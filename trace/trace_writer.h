@@ -38,9 +38,9 @@
 #include <vector>
 
 #include "common/status.h"
-#include "memprof/trace_format.h"
+#include "trace/trace_format.h"
 
-namespace vigil::memprof {
+namespace vigil::trace {
 
 // Receives finished packets. `packet` is valid only during the call: copy it (for example
 // into the buffer of a uv_write request) before returning. Never called re-entrantly.
@@ -140,4 +140,4 @@ class TraceWriter {
   std::vector<Position> clamped_;    // scratch for define_location
 };
 
-}  // namespace vigil::memprof
+}  // namespace vigil::trace

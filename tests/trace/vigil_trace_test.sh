@@ -13,7 +13,10 @@ for t in cxx_v2 viewer_test_trace; do
   "$bin" dump "$data/$t.ctf" > "$tmp/$t.dump"
   cmp "$tmp/$t.dump" "$data/$t.dump.txt" || { echo "FAIL: dump of $t differs"; fail=1; }
   # The summary labels the file as given on the command line, as the reference does.
-  (cd "$data" && "$bin" summary "$t.ctf") > "$tmp/$t.summary"
+  # Its two live-set lines are vigil's own; the reference lacks them.
+  (cd "$data" && "$bin" summary "$t.ctf") > "$tmp/$t.summary.all"
+  grep -v '^estimated_live_bytes_at_end: \|^estimated_peak_live_bytes: ' "$tmp/$t.summary.all" > "$tmp/$t.summary"
+  [ "$(grep -c '^estimated_' "$tmp/$t.summary.all")" -eq 3 ] || { echo "FAIL: live lines of $t"; fail=1; }
   cmp "$tmp/$t.summary" "$data/$t.summary.txt" || { echo "FAIL: summary of $t differs"; fail=1; }
 done
 

@@ -13,7 +13,7 @@
 #include <cstdint>
 #include <string>
 
-namespace vigil::memprof {
+namespace vigil::trace {
 
 inline constexpr uint32_t kPacketMagic = 0xC1FC1FC1;
 inline constexpr size_t kHeaderSizeV2 = 66;  // spec §4
@@ -74,4 +74,4 @@ struct Position {
   bool operator==(const Position&) const = default;
 };
 
-}  // namespace vigil::memprof
+}  // namespace vigil::trace

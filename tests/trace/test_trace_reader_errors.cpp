@@ -3,10 +3,10 @@
 
 #include <set>
 
-#include "memprof/trace_bytes.h"
+#include "trace/trace_bytes.h"
 #include "trace_test_util.h"
 
-namespace vigil::memprof {
+namespace vigil::trace {
 namespace {
 
 using test::as_bytes;
@@ -202,4 +202,4 @@ TEST_CASE("a hostile prediction chain cannot make a backtrace grow without bound
 }
 
 }  // namespace
-}  // namespace vigil::memprof
+}  // namespace vigil::trace

@@ -1,12 +1,12 @@
-#include "memprof/trace_writer.h"
+#include "trace/trace_writer.h"
 
 #include <algorithm>
 #include <cassert>
 #include <string>
 
-#include "memprof/trace_bytes.h"
+#include "trace/trace_bytes.h"
 
-namespace vigil::memprof {
+namespace vigil::trace {
 namespace {
 
 constexpr size_t kMaxInfoString = 1024;
@@ -301,4 +301,4 @@ void TraceWriter::emit_packet(uint8_t* begin, size_t size, uint64_t t_begin, uin
   sink_.on_packet(std::span<const uint8_t>(begin, size));
 }
 
-}  // namespace vigil::memprof
+}  // namespace vigil::trace

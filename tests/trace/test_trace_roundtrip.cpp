@@ -5,10 +5,10 @@
 #include <random>
 #include <set>
 
-#include "memprof/trace_text.h"
+#include "trace/trace_text.h"
 #include "trace_test_util.h"
 
-namespace vigil::memprof {
+namespace vigil::trace {
 namespace {
 
 using test::Collector;
@@ -72,9 +72,9 @@ TEST_CASE("a random session of allocs, collects and flushes reads back event for
   CHECK(w.packets_written() == sink.packets.size());
 
   // The summary's own checks agree: ids contiguous, every collect names a live object.
-  SummaryView summary(reader);
-  REQUIRE(reader.read(sink.bytes, summary).ok());
-  std::string text = summary.render("x.ctf", sink.bytes.size());
+  TraceModel model(reader);
+  REQUIRE(reader.read(sink.bytes, model).ok());
+  std::string text = render_summary(model, "x.ctf", sink.bytes.size());
   CHECK(text.find("CHECKS: OK") != std::string::npos);
   CHECK(text.find("live_at_end: " + std::to_string(live.size()) + "\n") != std::string::npos);
 }
@@ -151,13 +151,11 @@ TEST_CASE("folded stacks weigh allocations by estimated bytes, all or live only"
   REQUIRE(w.collect(t, 1).ok());
   w.flush();
   TraceReader reader;
-  FlamegraphView all(reader, false);
-  REQUIRE(reader.read(sink.bytes, all).ok());
-  CHECK(all.render() == "main;a:b;inl 1600\nmain;c 3200\n");
-  FlamegraphView live(reader, true);
-  REQUIRE(reader.read(sink.bytes, live).ok());
-  CHECK(live.render() == "main;a:b;inl 1600\nmain;c 2400\n");
+  TraceModel model(reader);
+  REQUIRE(reader.read(sink.bytes, model).ok());
+  CHECK(render_folded(model, false) == "main;a:b;inl 1600\nmain;c 3200\n");
+  CHECK(render_folded(model, true) == "main;a:b;inl 1600\nmain;c 2400\n");
 }
 
 }  // namespace
-}  // namespace vigil::memprof
+}  // namespace vigil::trace

@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "memprof/trace_reader.h"
-#include "memprof/trace_writer.h"
+#include "trace/trace_reader.h"
+#include "trace/trace_writer.h"
 
-namespace vigil::memprof::test {
+namespace vigil::trace::test {
 
 // Keeps each packet, and the whole trace as their concatenation.
 class VectorSink : public PacketSink {
@@ -104,4 +104,4 @@ inline TraceInfo sample_info() {
   return info;
 }
 
-}  // namespace vigil::memprof::test
+}  // namespace vigil::trace::test
