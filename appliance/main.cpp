@@ -2,6 +2,7 @@
 // the loop until SIGINT, SIGTERM or a `shutdown` command.
 #include <uv.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -104,6 +105,9 @@ void on_signal(uv_signal_t* handle, int signum) {
 
 // Everything main() does; PID 1 mode calls it after booting.
 int run(int argc, char** argv) {
+  // A peer that closes before reading its reply must not kill the process: libuv writes
+  // with write(2), which raises SIGPIPE; with it ignored the write fails with EPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
   Args args;
   if (int status = parse_args(argc, argv, args); status >= 0) return status;
 
