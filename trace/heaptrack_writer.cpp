@@ -117,19 +117,18 @@ uint64_t HeaptrackWriter::info_id(uint32_t node, int64_t nsamples) {
 }
 
 void HeaptrackWriter::on_model_alloc(uint64_t time_us, uint32_t node, int64_t nsamples, int64_t) {
-  header();
-  uint64_t info = info_id(node, nsamples);
-  time(time_us);
-  out_ += '+';
-  hex(out_, info);
-  out_ += '\n';
+  event('+', time_us, node, nsamples);
 }
 
 void HeaptrackWriter::on_model_collect(uint64_t time_us, uint32_t node, int64_t nsamples, int64_t) {
+  event('-', time_us, node, nsamples);
+}
+
+void HeaptrackWriter::event(char op, uint64_t time_us, uint32_t node, int64_t nsamples) {
   header();
   uint64_t info = info_id(node, nsamples);
   time(time_us);
-  out_ += '-';
+  out_ += op;
   hex(out_, info);
   out_ += '\n';
 }

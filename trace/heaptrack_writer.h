@@ -44,6 +44,8 @@ class HeaptrackWriter : public ModelListener {
  private:
   void header();
   void time(uint64_t time_us);
+  // One `+` (op '+') or `-` line for the allocation info of `node` and `nsamples`.
+  void event(char op, uint64_t time_us, uint32_t node, int64_t nsamples);
   uint64_t string_id(const std::string& s);
   uint64_t ip_id(uint32_t node);
   uint64_t trace_id(uint32_t node);

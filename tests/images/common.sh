@@ -70,7 +70,7 @@ wait_for_match() {
 # through one of DEV... or stays on this machine (a local or loopback route). It prints
 # the reason when it is false. It sends nothing: `ip route get` only asks the kernel.
 route_is_ours() {
-  local addr=$1 route dev
+  local addr=$1 route dev d
   shift
   if ! route=$(ip route get "$addr" 2>&1); then
     echo "no route to $addr: $route"
