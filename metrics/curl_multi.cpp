@@ -9,22 +9,21 @@
 namespace vigil::metrics {
 
 struct CurlMulti::Socket {
-  uv_poll_t poll;
+  UvHandle poll;
   curl_socket_t fd;
   CurlMulti* owner;
+  bool watched = true;
 };
 
-CurlMulti::CurlMulti(uv_loop_t* loop) : loop_(loop), timer_(new uv_timer_t) {
+CurlMulti::CurlMulti(uv_loop_t* loop) : loop_(loop), timer_(loop, [this] { on_timeout(); }) {
   multi_ = curl().multi_init();
   curl().multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, on_socket);
   curl().multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
   curl().multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, on_timer_set);
   curl().multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
-  uv_timer_init(loop, timer_);
-  timer_->data = this;
 }
 
-CurlMulti::~CurlMulti() { assert(multi_ == nullptr && handles_ == 0); }
+CurlMulti::~CurlMulti() { assert(multi_ == nullptr && timer_closed_ && sockets_.empty()); }
 
 bool CurlMulti::add(CURL* easy, Done done) {
   if (multi_ == nullptr || curl().multi_add_handle(multi_, easy) != CURLM_OK) return false;
@@ -44,47 +43,55 @@ int CurlMulti::on_socket(CURL*, curl_socket_t fd, int what, void* userp, void* s
     if (s != nullptr) self->close_socket(s);
     return 0;
   }
+  // A failure below makes curl fail the transfer, which the output retries later.
   if (s == nullptr) {
-    s = new Socket{{}, fd, self};
-    if (int rc = uv_poll_init_socket(self->loop_, &s->poll, fd); rc != 0) {
-      VIGIL_LOG(push_log(), error, "curl socket %d: uv_poll_init_socket: %s", fd, uv_err_name(rc));
-      delete s;
-      return -1;  // Curl fails the transfer, which is retried later.
+    std::unique_ptr<Socket> owned(new Socket{{}, fd, self});
+    if (Status st = owned->poll.init_poll_socket(self->loop_, fd, owned.get()); !st.ok()) {
+      VIGIL_LOG(push_log(), error, "curl socket %d: %s", fd, st.message().c_str());
+      return -1;
     }
-    s->poll.data = s;
-    ++self->handles_;
-    self->sockets_.insert(s);
+    s = owned.get();
+    self->sockets_.emplace(s, std::move(owned));
     curl().multi_assign(self->multi_, fd, s);
   }
   int events = 0;
   if (what & CURL_POLL_IN) events |= UV_READABLE;
   if (what & CURL_POLL_OUT) events |= UV_WRITABLE;
-  uv_poll_start(&s->poll, events, on_poll);
+  if (int rc = uv_poll_start(s->poll.poll(), events, on_poll); rc != 0) {
+    VIGIL_LOG(push_log(), error, "curl socket %d: %s", fd, uv_error("uv_poll_start", rc).c_str());
+    return -1;
+  }
   return 0;
 }
 
 void CurlMulti::close_socket(Socket* s) {
-  if (sockets_.erase(s) == 0) return;
+  if (!s->watched) return;
+  s->watched = false;
   if (multi_ != nullptr) curl().multi_assign(multi_, s->fd, nullptr);
-  uv_close(reinterpret_cast<uv_handle_t*>(&s->poll), on_close);
+  s->poll.close([this, s] {
+    sockets_.erase(s);
+    maybe_closed();
+  });
 }
 
 int CurlMulti::on_timer_set(CURLM*, long timeout_ms, void* userp) {
   auto* self = static_cast<CurlMulti*>(userp);
   if (timeout_ms < 0) {
-    uv_timer_stop(self->timer_);
-  } else {
-    // Even a 0 ms timeout goes through the loop: curl must not be re-entered from here.
-    uv_timer_start(self->timer_, on_timeout, static_cast<uint64_t>(timeout_ms), 0);
+    self->timer_.stop();
+    return 0;
+  }
+  // Even a 0 ms timeout goes through the loop: curl must not be re-entered from here.
+  if (Status st = self->timer_.start(static_cast<uint64_t>(timeout_ms)); !st.ok()) {
+    VIGIL_LOG(push_log(), error, "curl timer: %s", st.message().c_str());
+    return -1;
   }
   return 0;
 }
 
-void CurlMulti::on_timeout(uv_timer_t* timer) noexcept {
-  auto* self = static_cast<CurlMulti*>(timer->data);
+void CurlMulti::on_timeout() {
   int running = 0;
-  curl().multi_socket_action(self->multi_, CURL_SOCKET_TIMEOUT, 0, &running);
-  self->check_done();
+  curl().multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+  check_done();
 }
 
 void CurlMulti::on_poll(uv_poll_t* poll, int status, int events) noexcept {
@@ -128,26 +135,17 @@ void CurlMulti::close(std::function<void()> closed) {
   // Cleanup closes cached connections and may report them through on_socket.
   curl().multi_cleanup(multi_);
   multi_ = nullptr;
-  std::vector<Socket*> left(sockets_.begin(), sockets_.end());
+  std::vector<Socket*> left;
+  for (auto& [s, owned] : sockets_) left.push_back(s);
   for (Socket* s : left) close_socket(s);
-  uv_close(reinterpret_cast<uv_handle_t*>(timer_), on_close);
+  timer_.close([this] {
+    timer_closed_ = true;
+    maybe_closed();
+  });
 }
 
-void CurlMulti::on_close(uv_handle_t* handle) noexcept {
-  CurlMulti* self = nullptr;
-  if (handle->type == UV_TIMER) {
-    self = static_cast<CurlMulti*>(handle->data);
-    delete reinterpret_cast<uv_timer_t*>(handle);
-  } else {
-    auto* s = static_cast<Socket*>(handle->data);
-    self = s->owner;
-    delete s;
-  }
-  self->closed_one();
-}
-
-void CurlMulti::closed_one() {
-  if (--handles_ > 0 || !closed_) return;
+void CurlMulti::maybe_closed() {
+  if (!timer_closed_ || !sockets_.empty() || !closed_) return;
   std::function<void()> closed = std::move(closed_);
   closed();
 }

@@ -3,19 +3,20 @@
 // curl_multi_socket_action is called when they fire. No thread, no blocking call.
 // Thread: loop only.
 //
-// Ownership: CurlMulti owns the CURLM, the timer and one uv_poll per socket (each freed in
-// its close callback). The caller owns each easy handle; it must stay alive until its
-// transfer is done or removed. "loop" must outlive this object.
-// REQUIRES: load_curl() returned ok (metrics/curl_api.h) before the first CurlMulti.
-// REQUIRES: destroy only after close() has called `closed`.
+// Ownership: CurlMulti owns the CURLM, the timer and one uv_poll per socket (each an
+// UvHandle, kept until its close callback). The caller owns each easy handle; it must stay alive
+// until its transfer is done or removed. "loop" must outlive this object. REQUIRES: load_curl()
+// returned ok (metrics/curl_api.h) before the first CurlMulti. REQUIRES: destroy only after close()
+// has called `closed`.
 #pragma once
 
 #include <uv.h>
 
 #include <functional>
 #include <map>
-#include <set>
+#include <memory>
 
+#include "common/timer.h"
 #include "metrics/curl_api.h"
 
 namespace vigil::metrics {
@@ -42,19 +43,19 @@ class CurlMulti {
   struct Socket;
   static int on_socket(CURL* easy, curl_socket_t s, int what, void* userp, void* socketp);
   static int on_timer_set(CURLM* multi, long timeout_ms, void* userp);
-  static void on_timeout(uv_timer_t* timer) noexcept;
   static void on_poll(uv_poll_t* poll, int status, int events) noexcept;
-  static void on_close(uv_handle_t* handle) noexcept;
+  void on_timeout();
   void close_socket(Socket* s);
   void check_done();
-  void closed_one();
+  void maybe_closed();
 
   uv_loop_t* loop_;
   CURLM* multi_;
-  uv_timer_t* timer_;
-  std::set<Socket*> sockets_;  // Sockets curl watches now.
+  Timer timer_;
+  bool timer_closed_ = false;
+  // Every socket not yet through its close callback; those curl watches are `watched`.
+  std::map<Socket*, std::unique_ptr<Socket>> sockets_;
   std::map<CURL*, Done> transfers_;
-  int handles_ = 1;  // Timer and polls not yet through their close callback.
   std::function<void()> closed_;
 };
 

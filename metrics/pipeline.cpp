@@ -13,11 +13,6 @@ namespace {
 
 logging::Source kLog{"metrics.pipeline"};
 
-uint64_t ms_of(Nanos d) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
-  return ms < 1 ? 1 : static_cast<uint64_t>(ms);
-}
-
 }  // namespace
 
 Pipeline::Pipeline(uv_loop_t* loop, Registry* registry, Config config)
@@ -44,6 +39,12 @@ void Pipeline::add_output(std::unique_ptr<Output> output, uint64_t batch_size) {
 Status Pipeline::start() {
   if (Status st = check_source_config(); !st.ok()) return st;
   if (Status st = build_outputs(); !st.ok()) return st;
+  // Before any source polls: if the timer fails, nothing has started.
+  flush_timer_ = std::make_unique<Timer>(loop_, [this] { flush(); });
+  if (Status st = flush_timer_->start(timer_ms(config_.interval), timer_ms(config_.interval));
+      !st.ok()) {
+    return Status::error("flush timer: " + st.message());
+  }
   build_sources();
   for (auto& o : outputs_) registry_->add(o.output.get());
   for (auto& s : sources_) registry_->add(s.get());
@@ -51,8 +52,6 @@ Status Pipeline::start() {
     if (!sc.enabled) registry_->set_source(name, false);
   }
   for (auto& s : sources_) start_source(s.get());
-  flush_timer_ = std::make_unique<Timer>(loop_, [this] { flush(); });
-  flush_timer_->start(ms_of(config_.interval), ms_of(config_.interval));
   started_ = true;
   return Status();
 }

@@ -28,11 +28,11 @@
 
 #include "common/config.h"
 #include "common/status.h"
+#include "common/timer.h"
 #include "metrics/output.h"
 #include "metrics/registry.h"
 #include "metrics/source.h"
 #include "metrics/sources/pipeline_source.h"
-#include "metrics/timer.h"
 
 namespace vigil::metrics {
 

@@ -28,8 +28,8 @@ QueuedOutput::QueuedOutput(uv_loop_t* loop, std::string plugin, const OutputConf
       batch_size_(config.batch_size == 0 ? 1 : config.batch_size),
       queue_(config.buffer_limit, batch_size_),
       backoff_(seed),
-      retry_timer_(loop),
-      deadline_timer_(loop) {
+      retry_timer_(loop, [this] { pump(); }),
+      deadline_timer_(loop, [this] { end_drain(); }) {
   label_ = config.url.empty() ? full_name() : full_name() + " (" + config.url + ")";
 }
 
@@ -100,7 +100,7 @@ void QueuedOutput::send_done(size_t delivered, Verdict rest, std::string_view er
     case Verdict::retry:
       queue_.retry();
       note_failure(error);
-      if (!closing_) retry_timer_.start(backoff_.next(), [this] { pump(); });
+      if (!closing_) start_timer(retry_timer_, backoff_.next());
       return;
     case Verdict::lost:
       ++send_errors_;
@@ -134,6 +134,12 @@ void QueuedOutput::note_failure(std::string_view error) {
             static_cast<unsigned long long>(queue_.queued()));
 }
 
+void QueuedOutput::start_timer(Timer& timer, Nanos delay) {
+  if (Status st = timer.start(timer_ms(delay)); !st.ok()) {
+    VIGIL_LOG(push_log(), error, "%s: %s", label_.c_str(), st.message().c_str());
+  }
+}
+
 void QueuedOutput::on_stop() { begin_drain(kStopDrain, nullptr); }
 
 void QueuedOutput::shutdown(Nanos deadline, std::function<void()> done) {
@@ -153,7 +159,7 @@ void QueuedOutput::begin_drain(Nanos deadline, std::function<void()> done) {
   if (closing_) return;
   // A second drain (shutdown during stop) may only shorten the wait.
   if (!draining_ || deadline < kStopDrain) {
-    deadline_timer_.start(deadline, [this] { end_drain(); });
+    start_timer(deadline_timer_, deadline);
   }
   draining_ = true;
   // Retry now rather than after the remaining backoff: the deadline bounds the wait.

@@ -28,9 +28,9 @@
 #include <vector>
 
 #include "common/config.h"
+#include "common/timer.h"
 #include "logging/log.h"
 #include "metrics/backoff.h"
-#include "metrics/loop_timer.h"
 #include "metrics/output.h"
 #include "metrics/output_queue.h"
 
@@ -87,14 +87,16 @@ class QueuedOutput : public Output {
   void end_drain();
   void closed_one();
   void note_failure(std::string_view error);
+  // Arms a one-shot timer; a failure is logged (it would leave the output stuck).
+  void start_timer(Timer& timer, Nanos delay);
 
   uv_loop_t* loop_;
   std::string label_;
   size_t batch_size_;
   OutputQueue queue_;
   Backoff backoff_;
-  LoopTimer retry_timer_;
-  LoopTimer deadline_timer_;
+  Timer retry_timer_;
+  Timer deadline_timer_;
   bool flush_wanted_ = false;  // A flush asked for everything queued to go.
   bool sending_ = false;       // A batch is with the transport.
   bool draining_ = false;      // stop() or shutdown() is draining.

@@ -6,15 +6,10 @@
 #include <utility>
 
 namespace vigil::metrics {
-namespace {
-
-uint64_t to_ms(Nanos d) {
-  // libuv timers have millisecond resolution; a sub-millisecond period polls every 1 ms.
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
-  return ms < 1 ? 1 : static_cast<uint64_t>(ms);
+logging::Source& source_log() {
+  static logging::Source source{"metrics.source"};
+  return source;
 }
-
-}  // namespace
 
 int64_t realtime_ns() {
   timespec ts{};
@@ -36,15 +31,15 @@ void Source::start(SourceContext context) {
   if (period_ <= Nanos{0}) period_ = std::chrono::seconds(10);
   timer_ = std::make_unique<Timer>(ctx_.loop, [this] { on_timer(); });
   last_poll_ms_ = uv_now(ctx_.loop);
-  if (state() == State::running) timer_->start(to_ms(period_), to_ms(period_));
+  if (state() == State::running) arm(timer_ms(period_));
 }
 
 void Source::set_period(Nanos period) {
   period_ = period;
   if (timer_ == nullptr || state() != State::running) return;
   uint64_t now = uv_now(ctx_.loop);
-  uint64_t due = last_poll_ms_ + to_ms(period_);
-  timer_->start(due > now ? due - now : 0, to_ms(period_));
+  uint64_t due = last_poll_ms_ + timer_ms(period_);
+  arm(due > now ? due - now : 0);
 }
 
 void Source::trigger_now() {
@@ -57,7 +52,13 @@ void Source::on_pause() {
 }
 
 void Source::on_resume() {
-  if (timer_) timer_->start(to_ms(period_), to_ms(period_));
+  if (timer_) arm(timer_ms(period_));
+}
+
+void Source::arm(uint64_t first_ms) {
+  if (Status st = timer_->start(first_ms, timer_ms(period_)); !st.ok()) {
+    VIGIL_LOG(source_log(), error, "%s: no polls: %s", full_name().c_str(), st.message().c_str());
+  }
 }
 
 void Source::on_stop() {

@@ -22,12 +22,16 @@
 #include <vector>
 
 #include "common/duration.h"
+#include "common/timer.h"
+#include "logging/log.h"
 #include "metrics/element.h"
 #include "metrics/point.h"
 #include "metrics/registry.h"
-#include "metrics/timer.h"
 
 namespace vigil::metrics {
+
+// The log source of every source's problems: "metrics.source".
+logging::Source& source_log();
 
 // Wall-clock time in ns since the epoch; replaceable in tests.
 using Clock = std::function<int64_t()>;
@@ -78,6 +82,8 @@ class Source : public Element {
 
  private:
   void on_timer();
+  // Polls after `first_ms`, then every period.
+  void arm(uint64_t first_ms);
   void run_poll();
 
   Nanos period_;

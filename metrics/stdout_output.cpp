@@ -25,61 +25,40 @@ StdoutOutput::StdoutOutput(uv_loop_t* loop, const OutputConfig& config, int fd)
 }
 
 StdoutOutput::~StdoutOutput() {
-  // Destroyed between close_transport() and its close callback: the callback must not
-  // reach back into this object.
-  if (closing_ != nullptr) closing_->data = nullptr;
   if (pending_ != nullptr) pending_->owner = nullptr;  // Its callback only frees it then.
-  if (stream_ != nullptr) {
-    // Never started closing: the output never sent (QueuedOutput's REQUIRES), so no
-    // write is pending; the handle is freed in its close callback.
-    stream_->data = nullptr;
-    uv_close(reinterpret_cast<uv_handle_t*>(stream_), on_close);
-  } else if (fd_ > 2) {
-    ::close(fd_);
-  }
+  // An open stream is closed by its owner's destructor; its handle closes the descriptor.
+  if (!stream_.is_open() && fd_ > 2) ::close(fd_);
 }
 
 void StdoutOutput::open_stream() {
   uv_handle_type type = uv_guess_handle(fd_);
-  int rc = 0;
+  Status st;
   if (type == UV_TTY) {
-    auto* tty = new uv_tty_t;
-    rc = uv_tty_init(loop(), tty, fd_, 0);
-    if (rc != 0)
-      delete tty;
-    else
-      stream_ = reinterpret_cast<uv_stream_t*>(tty);
+    st = stream_.init_tty(loop(), fd_, this);
   } else if (type == UV_NAMED_PIPE) {
-    auto* pipe = new uv_pipe_t;
-    rc = uv_pipe_init(loop(), pipe, 0);
-    if (rc != 0) {
-      delete pipe;
-    } else if (rc = uv_pipe_open(pipe, fd_); rc != 0) {
-      // The handle is initialised, so it must be closed, not deleted.
-      pipe->data = nullptr;
-      uv_close(reinterpret_cast<uv_handle_t*>(pipe), on_close);
-    } else {
-      stream_ = reinterpret_cast<uv_stream_t*>(pipe);
+    st = stream_.init_pipe(loop(), this);
+    if (int rc = st.ok() ? uv_pipe_open(stream_.pipe(), fd_) : 0; rc != 0) {
+      stream_.close();
+      st = Status::error(uv_error("uv_pipe_open", rc));
     }
   }
-  if (rc != 0) {
+  if (!st.ok()) {
     VIGIL_LOG(push_log(), warning, "%s: cannot use fd %d as a stream (%s); writing plainly",
-              label().c_str(), fd_, uv_err_name(rc));
+              label().c_str(), fd_, st.message().c_str());
   }
-  if (stream_ != nullptr) stream_->data = this;
 }
 
 void StdoutOutput::send_batch(std::span<const std::string> lines) {
   lines_ = lines.size();
   size_t bytes = 0;
   for (const std::string& l : lines) bytes += l.size();
-  if (stream_ != nullptr) {
+  if (stream_.is_open()) {
     auto* w = new WriteReq{{}, {}, this};
     w->data.reserve(bytes);
     for (const std::string& l : lines) w->data += l;
     uv_buf_t buf = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
     w->req.data = w;
-    int rc = uv_write(&w->req, stream_, &buf, 1, on_write);
+    int rc = uv_write(&w->req, stream_.stream(), &buf, 1, on_write);
     if (rc == 0) {
       pending_ = w;
       return;
@@ -125,36 +104,17 @@ void StdoutOutput::write_done(int status) {
 }
 
 void StdoutOutput::close_transport(std::function<void()> closed) {
-  closed_ = std::move(closed);
-  if (stream_ == nullptr) {
+  if (!stream_.is_open()) {
     if (fd_ > 2) ::close(fd_);
     fd_ = -1;
-    auto cb = std::move(closed_);
-    cb();
+    closed();
     return;
   }
   // A pending write is cancelled: its callback (ECANCELED) settles the batch as lost
   // before the close callback runs, as close_transport's contract asks. The handle owns
   // the descriptor now and closes it.
-  closing_ = reinterpret_cast<uv_handle_t*>(stream_);
-  stream_ = nullptr;
   fd_ = -1;
-  uv_close(closing_, on_close);
-}
-
-void StdoutOutput::on_close(uv_handle_t* handle) noexcept {
-  auto* self = static_cast<StdoutOutput*>(handle->data);
-  if (handle->type == UV_TTY) {
-    delete reinterpret_cast<uv_tty_t*>(handle);
-  } else {
-    delete reinterpret_cast<uv_pipe_t*>(handle);
-  }
-  if (self == nullptr) return;
-  self->closing_ = nullptr;
-  if (self->closed_) {
-    auto cb = std::move(self->closed_);
-    cb();
-  }
+  stream_.close(std::move(closed));
 }
 
 }  // namespace vigil::metrics

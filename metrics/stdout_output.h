@@ -22,6 +22,7 @@
 #include <string>
 
 #include "common/config.h"
+#include "common/uv_handle.h"
 #include "metrics/queued_output.h"
 
 namespace vigil::metrics {
@@ -37,18 +38,15 @@ class StdoutOutput final : public QueuedOutput {
   void close_transport(std::function<void()> closed) override;
 
   static void on_write(uv_write_t* req, int status) noexcept;
-  static void on_close(uv_handle_t* handle) noexcept;
   void open_stream();
   void write_done(int status);
 
-  int fd_;
-  uv_stream_t* stream_ = nullptr;   // Null in plain-write mode or once closing.
-  uv_handle_t* closing_ = nullptr;  // The stream between uv_close and its callback.
+  int fd_;           // -1 once the stream's handle owns and closes it.
+  UvHandle stream_;  // A tty or pipe; not open in plain-write mode or once closing.
   struct WriteReq;
   WriteReq* pending_ = nullptr;  // The write in flight on stream_.
   std::string buffer_;           // Plain mode: the batch, reused from batch to batch.
   size_t lines_ = 0;             // Lines in the batch being written.
-  std::function<void()> closed_;
 };
 
 }  // namespace vigil::metrics

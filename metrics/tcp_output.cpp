@@ -7,10 +7,6 @@
 namespace vigil::metrics {
 namespace {
 
-std::string uv_error(const std::string& action, int status) {
-  return action + ": " + uv_err_name(status);
-}
-
 // Not worth allocating for: the peer is not supposed to send anything.
 char g_read_sink[256];
 
@@ -59,12 +55,15 @@ void TcpOutput::connect(std::string body, size_t lines) {
       maybe_closed();
       return;
     }
-    conn_ = new uv_tcp_t;
-    uv_tcp_init(loop(), conn_);
-    conn_->data = this;
-    ++handles_;
+    conn_ = std::make_unique<UvHandle>();
+    if (Status st = conn_->init_tcp(loop(), this); !st.ok()) {
+      conn_.reset();
+      send_done(0, Verdict::retry, st.message());
+      maybe_closed();
+      return;
+    }
     auto* req = new ConnectReq{{}, this, std::move(pending->first), pending->second};
-    int rc = uv_tcp_connect(&req->req, conn_, addr, on_connect);
+    int rc = uv_tcp_connect(&req->req, conn_->tcp(), addr, on_connect);
     if (rc != 0) {
       delete req;
       drop_connection();
@@ -78,20 +77,26 @@ void TcpOutput::on_connect(uv_connect_t* req, int status) noexcept {
   TcpOutput* self = c->owner;
   if (status != 0) {
     // The handle may already be closing (shutdown); dropping it twice is harmless.
-    if (reinterpret_cast<uv_tcp_t*>(req->handle) == self->conn_) self->drop_connection();
+    if (self->is_current(req->handle)) self->drop_connection();
     self->send_done(0, Verdict::retry, uv_error("connect " + self->resolver_->label(), status));
     return;
   }
   self->connected_ = true;
-  uv_tcp_nodelay(self->conn_, 1);
-  uv_read_start(reinterpret_cast<uv_stream_t*>(self->conn_), on_alloc, on_read);
+  // Only an optimisation: a failure leaves Nagle on, which is harmless.
+  (void)uv_tcp_nodelay(self->conn_->tcp(), 1);
+  // Reading tells when the peer goes away; without it, the next write does.
+  if (int rc = uv_read_start(self->conn_->stream(), on_alloc, on_read); rc != 0) {
+    self->drop_connection();
+    self->send_done(0, Verdict::retry, uv_error("read from " + self->resolver_->label(), rc));
+    return;
+  }
   self->start_write(std::move(c->body), c->lines);
 }
 
 void TcpOutput::start_write(std::string body, size_t lines) {
   auto* w = new Write{{}, this, std::move(body), lines};
   uv_buf_t buf = uv_buf_init(w->body.data(), static_cast<unsigned>(w->body.size()));
-  int rc = uv_write(&w->req, reinterpret_cast<uv_stream_t*>(conn_), &buf, 1, on_write);
+  int rc = uv_write(&w->req, conn_->stream(), &buf, 1, on_write);
   if (rc != 0) {
     delete w;
     drop_connection();
@@ -103,7 +108,7 @@ void TcpOutput::on_write(uv_write_t* req, int status) noexcept {
   std::unique_ptr<Write> w(reinterpret_cast<Write*>(req));
   TcpOutput* self = w->owner;
   if (status != 0) {
-    if (reinterpret_cast<uv_tcp_t*>(req->handle) == self->conn_) self->drop_connection();
+    if (self->is_current(req->handle)) self->drop_connection();
     self->send_done(0, Verdict::retry, uv_error("write to " + self->resolver_->label(), status));
     return;
   }
@@ -118,21 +123,22 @@ void TcpOutput::on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t*) noexcept
   if (nread >= 0) return;
   // EOF or an error: the peer is gone. Pending writes fail with ECANCELED and retry.
   auto* self = static_cast<TcpOutput*>(s->data);
-  if (reinterpret_cast<uv_tcp_t*>(s) == self->conn_) self->drop_connection();
+  if (self != nullptr && self->is_current(s)) self->drop_connection();
+}
+
+bool TcpOutput::is_current(uv_stream_t* stream) const {
+  return conn_ != nullptr && conn_->is_open() && stream == conn_->stream();
 }
 
 void TcpOutput::drop_connection() {
   if (conn_ == nullptr) return;
   connected_ = false;
-  uv_close(reinterpret_cast<uv_handle_t*>(conn_), on_conn_close);
-  conn_ = nullptr;
-}
-
-void TcpOutput::on_conn_close(uv_handle_t* h) noexcept {
-  auto* self = static_cast<TcpOutput*>(h->data);
-  delete reinterpret_cast<uv_tcp_t*>(h);
-  --self->handles_;
-  self->maybe_closed();
+  UvHandle* h = conn_.get();
+  dropped_.push_back(std::move(conn_));
+  h->close([this, h] {
+    dropped_.remove_if([h](const std::unique_ptr<UvHandle>& d) { return d.get() == h; });
+    maybe_closed();
+  });
 }
 
 void TcpOutput::close_transport(std::function<void()> closed) {
@@ -144,7 +150,7 @@ void TcpOutput::close_transport(std::function<void()> closed) {
 }
 
 void TcpOutput::maybe_closed() {
-  if (!closing_ || handles_ > 0 || resolver_->busy() || !closed_) return;
+  if (!closing_ || !dropped_.empty() || resolver_->busy() || !closed_) return;
   std::function<void()> closed = std::move(closed_);
   closed();
 }

@@ -14,10 +14,12 @@
 #include <uv.h>
 
 #include <functional>
+#include <list>
 #include <memory>
 #include <span>
 #include <string>
 
+#include "common/uv_handle.h"
 #include "metrics/queued_output.h"
 #include "metrics/resolver.h"
 
@@ -43,12 +45,13 @@ class TcpOutput final : public QueuedOutput {
   static void on_write(uv_write_t* req, int status) noexcept;
   static void on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) noexcept;
   static void on_alloc(uv_handle_t* h, size_t hint, uv_buf_t* buf) noexcept;
-  static void on_conn_close(uv_handle_t* h) noexcept;
 
   std::unique_ptr<Resolver> resolver_;
-  uv_tcp_t* conn_ = nullptr;  // The current connection; closed ones are freed on close.
+  bool is_current(uv_stream_t* stream) const;
+
+  std::unique_ptr<UvHandle> conn_;  // The current connection, or null.
   bool connected_ = false;
-  int handles_ = 0;  // Connection handles not yet through their close callback.
+  std::list<std::unique_ptr<UvHandle>> dropped_;  // Connections not yet through closing.
   std::function<void()> closed_;
   bool closing_ = false;
 };

@@ -33,13 +33,11 @@ std::vector<size_t> split_datagrams(std::span<const std::string> lines, size_t m
 }
 
 UdpOutput::UdpOutput(uv_loop_t* loop, const OutputConfig& config, uint64_t seed)
-    : QueuedOutput(loop, "influx", config, seed),
-      max_payload_(config.max_payload),
-      udp_(new uv_udp_t) {
+    : QueuedOutput(loop, "influx", config, seed), max_payload_(config.max_payload) {
   Result<OutputUrl> url = parse_socket_url("udp", config.url);
   resolver_ = std::make_unique<Resolver>(loop, url.ok() ? url->host : "", url.ok() ? url->port : 0);
-  uv_udp_init(loop, udp_);
-  udp_->data = this;
+  // Sends then fail, with this message, and are retried with backoff like any failure.
+  if (Status st = udp_.init_udp(loop, this); !st.ok()) init_error_ = st.message();
 }
 
 UdpOutput::~UdpOutput() = default;
@@ -53,12 +51,16 @@ void UdpOutput::send_batch(std::span<const std::string> lines) {
   groups_ = split_datagrams(lines, max_payload_);
   next_group_ = 0;
   next_line_ = 0;
+  if (!init_error_.empty()) {
+    send_done(0, Verdict::retry, init_error_);
+    return;
+  }
   if (resolved_) {
     send_next();
     return;
   }
   resolver_->resolve([this](int status, const sockaddr* addr) {
-    if (status != 0 || udp_ == nullptr) {
+    if (status != 0 || !udp_.is_open()) {
       finish(status != 0 ? status : UV_ECANCELED);
       return;
     }
@@ -79,7 +81,8 @@ void UdpOutput::send_next() {
   size_t n = groups_[next_group_];
   for (size_t i = 0; i < n; ++i) d->body += lines_[next_line_ + i];
   uv_buf_t buf = uv_buf_init(d->body.data(), static_cast<unsigned>(d->body.size()));
-  int rc = uv_udp_send(&d->req, udp_, &buf, 1, reinterpret_cast<const sockaddr*>(&addr_), on_send);
+  int rc =
+      uv_udp_send(&d->req, udp_.udp(), &buf, 1, reinterpret_cast<const sockaddr*>(&addr_), on_send);
   if (rc != 0) {
     delete d;
     finish(rc);
@@ -94,7 +97,7 @@ void UdpOutput::on_send(uv_udp_send_t* req, int status) noexcept {
     return;
   }
   self->next_line_ += self->groups_[self->next_group_++];
-  if (self->udp_ == nullptr) {
+  if (!self->udp_.is_open()) {
     // The socket closed after this datagram left: the rest of the batch stays unsent.
     self->finish(UV_ECANCELED);
     return;
@@ -124,16 +127,11 @@ void UdpOutput::maybe_closed() {
 void UdpOutput::close_transport(std::function<void()> closed) {
   closed_ = std::move(closed);
   resolver_->cancel();
-  // Pending sends are called back with UV_ECANCELED before on_close.
-  uv_close(reinterpret_cast<uv_handle_t*>(udp_), on_close);
-  udp_ = nullptr;
-}
-
-void UdpOutput::on_close(uv_handle_t* h) noexcept {
-  auto* self = static_cast<UdpOutput*>(h->data);
-  delete reinterpret_cast<uv_udp_t*>(h);
-  self->handle_closed_ = true;
-  self->maybe_closed();
+  // Pending sends are called back with UV_ECANCELED before the close callback.
+  udp_.close([this] {
+    handle_closed_ = true;
+    maybe_closed();
+  });
 }
 
 }  // namespace vigil::metrics

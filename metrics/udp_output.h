@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "common/uv_handle.h"
 #include "metrics/queued_output.h"
 #include "metrics/resolver.h"
 
@@ -45,11 +46,11 @@ class UdpOutput final : public QueuedOutput {
   void finish(int status);
   void maybe_closed();
   static void on_send(uv_udp_send_t* req, int status) noexcept;
-  static void on_close(uv_handle_t* h) noexcept;
 
   size_t max_payload_;
   std::unique_ptr<Resolver> resolver_;
-  uv_udp_t* udp_;  // Freed in on_close.
+  UvHandle udp_;
+  std::string init_error_;  // Why the socket could not be made, or empty.
   sockaddr_storage addr_{};
   bool resolved_ = false;
   // The batch being sent: its lines, how they group into datagrams, and progress.

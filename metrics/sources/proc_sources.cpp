@@ -8,8 +8,6 @@
 namespace vigil::metrics {
 namespace {
 
-logging::Source kLog{"metrics.source"};
-
 // Reads files under the proc root; warns once per source when one is missing.
 class ProcSource : public Source {
  public:
@@ -22,8 +20,8 @@ class ProcSource : public Source {
     std::string path = root_ + "/" + relative;
     if (read_text_file(path, buf)) return *buf;
     if (!warned_) {
-      VIGIL_LOG(kLog, warning, "source/proc/%s: cannot read %s; no points from it", name().c_str(),
-                path.c_str());
+      VIGIL_LOG(source_log(), warning, "source/proc/%s: cannot read %s; no points from it",
+                name().c_str(), path.c_str());
       warned_ = true;
     }
     buf->clear();

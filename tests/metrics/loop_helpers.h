@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "metrics/output.h"
-#include "metrics/timer.h"
+#include "common/timer.h"
 
 namespace vigil::metrics::testing {
 

@@ -109,7 +109,7 @@ TEST_CASE("a paused source is not polled, not even by trigger_now, and resumes p
   f.source->trigger_now();
   size_t at_pause = f.seen.size();
   bool checked = false;
-  vigil::metrics::Timer later(&f.loop, [&] {
+  vigil::Timer later(&f.loop, [&] {
     CHECK(f.seen.size() == at_pause);
     f.source->resume();
     checked = true;
@@ -125,7 +125,7 @@ TEST_CASE("a source switched off with M is not polled until switched on again") 
   f.start();
   f.source->trigger_now();
   bool switched = false;
-  vigil::metrics::Timer later(&f.loop, [&] {
+  vigil::Timer later(&f.loop, [&] {
     CHECK(f.seen.empty());
     CHECK(f.source->polls() == 0);
     f.registry.set_source("ticks", true);
