@@ -295,6 +295,10 @@ std::string report_notice(const TraceReader& reader, const Input& in, const Trac
   return notice;
 }
 
+// The report's size: at most this many timeline cells, unless that leaves fewer buckets.
+constexpr size_t kReportMaxCells = 40000;
+constexpr uint32_t kReportMinBuckets = 25;
+
 int run_report(const Args& a, TraceReader& reader, const ModelOptions& options) {
   TraceModel model(reader, options);
   TraceTimeline timeline;
@@ -304,6 +308,7 @@ int run_report(const Args& a, TraceReader& reader, const ModelOptions& options) 
       a, reader, counter, [] {}, a.save);
   Status out;
   if (reader.complete_bytes() > 0) {
+    timeline.coarsen(kReportMaxCells, kReportMinBuckets);
     ReportSource source{a.trace, in.bytes, counter.events, report_notice(reader, in, model)};
     OutputFile file;
     out = file.open(a.out, Compression::kNone);

@@ -96,6 +96,49 @@ void append_info(std::string& out, const TraceModel& m, const ReportSource& src,
   out += ",\"buckets\":" + std::to_string(tl.buckets());
 }
 
+// Objects: whole numbers from 100 up, 3 significant digits below (smaller output).
+void append_objects(std::string& out, double v) {
+  char buf[32];
+  int n = v >= 100 ? std::snprintf(buf, sizeof buf, "%.0f", v)
+                   : std::snprintf(buf, sizeof buf, "%.3g", v);
+  out.append(buf, n > 0 ? static_cast<size_t>(n) : 0);
+}
+
+// The cells, merged by (frame, site) and grouped: frame, site, n, then n times (alloc
+// bucket, free bucket - alloc bucket or -1 for never, samples, objects).
+void append_cells(std::string& out, const TraceTimeline& tl, const std::vector<uint32_t>& frame_of,
+                  const std::vector<uint32_t>& site_of) {
+  struct Figures {
+    int64_t samples = 0;
+    double objects = 0;
+  };
+  // (frame, site) -> (alloc, free) -> figures; ordered, for a stable output.
+  std::map<std::pair<uint32_t, int64_t>, std::map<std::pair<uint32_t, int64_t>, Figures>> groups;
+  for (const TraceTimeline::Cell& c : tl.cells()) {
+    int64_t site = site_of[c.node] == UINT32_MAX ? -1 : site_of[c.node];
+    int64_t free_delta = c.free_bucket == TraceTimeline::kNever
+                             ? -1
+                             : static_cast<int64_t>(c.free_bucket) - c.alloc_bucket;
+    Figures& f = groups[{frame_of[c.node], site}][{c.alloc_bucket, free_delta}];
+    f.samples =
+        static_cast<int64_t>(static_cast<uint64_t>(f.samples) + static_cast<uint64_t>(c.samples));
+    f.objects += c.objects;
+  }
+  out += ",\"cells\":[";
+  bool first = true;
+  for (const auto& [key, cells] : groups) {
+    if (!first) out += ',';
+    first = false;
+    out += std::to_string(key.first) + ',' + std::to_string(key.second) + ',' +
+           std::to_string(cells.size());
+    for (const auto& [ab, f] : cells) {
+      out += ',' + std::to_string(ab.first) + ',' + std::to_string(ab.second) + ',' +
+             std::to_string(f.samples) + ',';
+      append_objects(out, f.objects);
+    }
+  }
+}
+
 }  // namespace
 
 std::string json_string(const std::string& s) {
@@ -172,19 +215,8 @@ std::string report_json(const TraceModel& m, const TraceTimeline& tl, const Repo
     if (i > 0) out += ',';
     out += std::to_string(sites[i].first) + ',' + std::to_string(sites[i].second);
   }
-  out += "],\"cells\":[";
-  first = true;
-  for (const TraceTimeline::Cell& c : tl.cells()) {
-    if (!first) out += ',';
-    first = false;
-    int64_t free_bucket = c.free_bucket == TraceTimeline::kNever ? -1 : c.free_bucket;
-    int64_t site = site_of[c.node] == UINT32_MAX ? -1 : site_of[c.node];
-    out += std::to_string(frame_of[c.node]) + ',' + std::to_string(site) + ',' +
-           std::to_string(c.alloc_bucket) + ',' + std::to_string(free_bucket) + ',' +
-           std::to_string(c.samples) + ',';
-    append_number(out, c.objects);
-    out += ',' + std::to_string(c.allocs);
-  }
+  out += ']';
+  append_cells(out, tl, frame_of, site_of);
   out += "],\"strings\":[";
   for (size_t i = 0; i < strings.order.size(); ++i) {
     if (i > 0) out += ',';

@@ -6,8 +6,9 @@
 // cut), "series" (the model's live set over time: [time_us, live, peak, allocated samples]
 // flattened), "frames" (the call tree with inlined frames expanded and siblings of the same
 // function merged: [parent, name, locations, kind] flattened; frame 0 is the root), "sites"
-// ([name, location] of innermost positions), "cells" (the timeline's cells by frame and site:
-// [frame, site, alloc bucket, free bucket or -1, samples, objects, allocs] flattened) and
+// ([name, location] of innermost positions), "cells" (the timeline's cells, merged by frame
+// and site and grouped: frame, site, n, then n times [alloc bucket, free bucket minus alloc
+// bucket or -1 for never, samples, objects], flattened) and
 // "strings" (the names and locations those refer to). Figures stay in samples; the page
 // multiplies by "bytes_per_sample". Strings are escaped so that the JSON can sit in a
 // <script> element ("<" is \u003c).

@@ -63,6 +63,10 @@ void TraceTimeline::on_model_collect(uint64_t time_us, const ModelObject& o) {
   ++f.allocs;
 }
 
+void TraceTimeline::coarsen(size_t max_cells, uint32_t min_buckets) {
+  while (cells_.size() > max_cells && used_ / 2 >= min_buckets) widen();
+}
+
 std::vector<TraceTimeline::Cell> TraceTimeline::cells() const {
   std::vector<Cell> out;
   out.reserve(cells_.size());

@@ -43,6 +43,9 @@ class TraceTimeline : public ModelListener {
   uint32_t buckets() const { return used_; }
   // The non-empty cells, sorted by node, alloc bucket, free bucket.
   std::vector<Cell> cells() const;
+  // Widens the buckets until there are at most `max_cells` cells or only `min_buckets`
+  // buckets left (for an output of bounded size).
+  void coarsen(size_t max_cells, uint32_t min_buckets);
 
  private:
   static uint64_t key(uint32_t node, uint32_t a, uint32_t f) {

@@ -34,8 +34,19 @@ for (let i = 0; i < NF; ++i) {
 fName[0] = 'all';
 const children = Array.from({ length: NF }, () => []);
 for (let i = 1; i < NF; ++i) children[fParent[i]].push(i);
-const NC = D.cells.length / 7;
-const C = D.cells;
+// The cells, ungrouped: [frame, site, alloc bucket, free bucket or -1, samples, objects].
+const C = (() => {
+  const g = D.cells, out = [];
+  for (let i = 0; i < g.length;) {
+    const fr = g[i], site = g[i + 1], n = g[i + 2];
+    i += 3;
+    for (let j = 0; j < n; ++j, i += 4) {
+      out.push(fr, site, g[i], g[i + 1] < 0 ? -1 : g[i] + g[i + 1], g[i + 2], g[i + 3]);
+    }
+  }
+  return out;
+})();
+const NC = C.length / 6;
 
 // ---- state
 const state = { b0: 0, b1: NB - 1, mode: 'range', weight: 'bytes', measure: 'alloc',
@@ -47,7 +58,7 @@ function compute() {
   const own = new Float64Array(NF * 4), sites = new Map();
   const { b0, b1, mode } = state;
   for (let i = 0; i < NC; ++i) {
-    const k = 7 * i, a = C[k + 2], f = C[k + 3];
+    const k = 6 * i, a = C[k + 2], f = C[k + 3];
     const liveAtEnd = f < 0 || f > b1;
     let inSet;
     if (mode === 'moment') inSet = a <= b1 && liveAtEnd;
@@ -91,7 +102,7 @@ function header() {
 // ---- heap chart: live bytes (area, left axis) and allocation rate per bucket (right axis)
 const chart = { left: 64, right: 64, top: 8, bottom: 30 };
 const rate = new Float64Array(NB);
-for (let i = 0; i < NC; ++i) rate[C[7 * i + 2]] += C[7 * i + 4];
+for (let i = 0; i < NC; ++i) rate[C[6 * i + 2]] += C[6 * i + 4];
 const endUs = Math.max(NB * W, 1);
 function el(tag, attrs, parent) {
   const e = document.createElementNS(svgNS, tag);
@@ -241,7 +252,8 @@ function drawFlame() {
     d.style.left = x.toFixed(1) + 'px'; d.style.top = (depth * ROW) + 'px';
     d.style.width = Math.max(w - 1, 1).toFixed(1) + 'px';
     d.style.background = colour(fr);
-    d.dataset.frame = fr; d.dataset.name = fName[fr]; d.dataset.value = val(fr);
+    d.dataset.frame = fr; d.dataset.parent = fParent[fr]; d.dataset.name = fName[fr];
+    d.dataset.value = val(fr);
     if (w > 30) d.textContent = fName[fr];
     frag.appendChild(d);
     maxDepth = Math.max(maxDepth, depth);
