@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cinttypes>
+#include <cstdarg>
 #include <cstdio>
 #include <cstring>
 
@@ -64,6 +65,20 @@ uint64_t events_of(const TraceModel& m) {
   return t.allocs[0] + t.allocs[1] + t.allocs[2] + t.promotes + t.collects;
 }
 
+// Prints one screen line, cut at the terminal's width (curses would wrap it).
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+void line(int y, const char* fmt, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  std::vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  mvaddnstr(y, 0, buf, std::max(COLS, 1));
+  clrtoeol();
+}
+
 void sort_rows(const View& v, std::vector<FunctionFigures>& rows) {
   auto key = [&](const FunctionFigures& f) {
     if (v.sort == 't') return v.live ? f.total_live_bytes : f.total_bytes;
@@ -90,22 +105,20 @@ void draw_header(const View& v, int width) {
        std::to_string(i.pid) + ") on " + i.host_name + " via " + v.label + "  [" + v.state + "]")
           .c_str());
   attroff(A_REVERSE);
-  mvprintw(1, 0,
-           "elapsed %.0f s  heap now %s  peak %s  alloc rate %s/s  events %" PRIu64
-           "  drops: not in the stream",
-           elapsed, bytes_text(m.bytes_of(m.totals().live_samples)).c_str(),
-           bytes_text(m.bytes_of(m.totals().peak_live_samples)).c_str(), bytes_text(v.rate).c_str(),
-           events_of(m));
-  clrtoeol();
-  mvprintw(2, 0,
-           "showing %s bytes, sorted by %s.  keys: o own  t total  n objects  f name  "
-           "l live/allocated  arrows/j/k/PgUp/PgDn scroll  q quit",
-           v.live ? "LIVE" : "ALLOCATED",
-           v.sort == 'o'   ? "own"
-           : v.sort == 't' ? "total"
-           : v.sort == 'n' ? "objects"
-                           : "name");
-  clrtoeol();
+  line(1,
+       "elapsed %.0f s  heap now %s  peak %s  alloc rate %s/s  events %" PRIu64
+       "  drops: not in the stream",
+       elapsed, bytes_text(m.bytes_of(m.totals().live_samples)).c_str(),
+       bytes_text(m.bytes_of(m.totals().peak_live_samples)).c_str(), bytes_text(v.rate).c_str(),
+       events_of(m));
+  line(2,
+       "showing %s bytes, sorted by %s.  keys: o own  t total  n objects  f name  "
+       "l live/allocated  arrows/j/k/PgUp/PgDn scroll  q quit",
+       v.live ? "LIVE" : "ALLOCATED",
+       v.sort == 'o'   ? "own"
+       : v.sort == 't' ? "total"
+       : v.sort == 'n' ? "objects"
+                       : "name");
 }
 
 void draw(View& v) {
@@ -118,16 +131,16 @@ void draw(View& v) {
   int body = std::max(height - 5, 1);
   v.scroll = std::clamp(v.scroll, 0, std::max(static_cast<int>(rows.size()) - body, 0));
   attron(A_BOLD);
-  mvprintw(4, 0, "%12s %12s %10s  %-40s %s", v.live ? "OWN LIVE" : "OWN ALLOC",
-           v.live ? "TOTAL LIVE" : "TOTAL ALLOC", "OBJECTS", "FUNCTION", "FILE:LINE");
+  line(4, "%12s %12s %10s  %-40s %s", v.live ? "OWN LIVE" : "OWN ALLOC",
+       v.live ? "TOTAL LIVE" : "TOTAL ALLOC", "OBJECTS", "FUNCTION", "FILE:LINE");
   attroff(A_BOLD);
   for (int r = 0; r < body && v.scroll + r < static_cast<int>(rows.size()); ++r) {
     const FunctionFigures& f = rows[static_cast<size_t>(v.scroll + r)];
-    mvprintw(5 + r, 0, "%12s %12s %10s  %-40s %s",
-             bytes_text(v.live ? f.own_live_bytes : f.own_bytes).c_str(),
-             bytes_text(v.live ? f.total_live_bytes : f.total_bytes).c_str(),
-             count_text(v.live ? f.own_live_objects : f.own_objects).c_str(), f.name.c_str(),
-             f.location.c_str());
+    line(5 + r, "%12s %12s %10s  %-40s %s",
+         bytes_text(v.live ? f.own_live_bytes : f.own_bytes).c_str(),
+         bytes_text(v.live ? f.total_live_bytes : f.total_bytes).c_str(),
+         count_text(v.live ? f.own_live_objects : f.own_objects).c_str(), f.name.c_str(),
+         f.location.c_str());
   }
   refresh();
 }

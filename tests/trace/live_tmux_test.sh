@@ -32,7 +32,7 @@ start_workload() {
   for i in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.1; done
   addr=127.0.0.1:$(cat "$tmp/port")
 }
-screen() { tmux -L "$sock" capture-pane -p -t live > "$tmp/screen"; cp "$tmp/screen" "$artifacts/$1"; }
+screen() { tmux -L "$sock" capture-pane -p -J -t live > "$tmp/screen"; cp "$tmp/screen" "$artifacts/$1"; }
 wait_for() {  # TEXT SECONDS: until the pane shows TEXT
   for i in $(seq $(($2 * 10))); do
     tmux -L "$sock" capture-pane -p -t live | grep -q "$1" && return 0
@@ -63,7 +63,7 @@ screen live-2-total-allocated.txt
 tmux -L "$sock" resize-window -t live -x 100 -y 20
 sleep 1.5
 screen live-3-resized.txt
-[ "$(awk '{ if (length($0) > m) m = length($0) } END { print m }' "$tmp/screen")" -le 100 ] \
+[ "$(tmux -L "$sock" capture-pane -p -t live | awk '{ if (length($0) > m) m = length($0) } END { print m }')" -le 100 ] \
   && grep -q 'alloc_big' "$tmp/screen" || { echo "FAIL: after a resize"; cat "$tmp/screen"; fail=1; }
 tmux -L "$sock" send-keys -t live q
 wait_for 'EXIT=' 15 || { echo "FAIL: q did not quit"; fail=1; }
@@ -72,7 +72,7 @@ grep -q 'EXIT=0' "$tmp/screen" || { echo "FAIL: exit status after q"; cat "$tmp/
 "$bin" summary "$addr" --seconds 1 > /dev/null 2> "$tmp/again.err" \
   || { echo "FAIL: the port does not accept a new client after q: $(cat "$tmp/again.err")"; fail=1; }
 # The final line's figures, and the summary of the saved capture.
-tr -d '\n' < "$tmp/screen" | grep -o 'estimated_live_bytes_at_end: [0-9]* estimated_peak_live_bytes: [0-9]*' > "$tmp/final" || true
+grep -o 'estimated_live_bytes_at_end: [0-9]* estimated_peak_live_bytes: [0-9]*' "$tmp/screen" > "$tmp/final" || true
 "$bin" summary "$tmp/live.ctf" > "$tmp/saved.summary" || { echo "FAIL: summary of the saved capture"; fail=1; }
 want="estimated_live_bytes_at_end: $(sed -n 's/^estimated_live_bytes_at_end: \([0-9]*\).*/\1/p' "$tmp/saved.summary") estimated_peak_live_bytes: $(sed -n 's/^estimated_peak_live_bytes: \([0-9]*\).*/\1/p' "$tmp/saved.summary")"
 [ "$(cat "$tmp/final")" = "$want" ] \
