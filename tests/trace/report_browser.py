@@ -117,6 +117,30 @@ def main():
                   f'alloc_big is {bigf["width"]:.0f} of {width} px, its share of the total')
             shot('report-1-whole.png')
 
+            # Hover: the exact figures and file:line.
+            el = driver.find_element(By.CSS_SELECTOR, f'#flame .fr[data-frame="{bigf["frame"]}"]')
+            ActionChains(driver).move_to_element(el).perform()
+            tip = driver.find_element(By.ID, 'tip')
+            check(tip.is_displayed() and re.search(r'alloc_workload\.cpp:\d+', tip.text) and
+                  f'{bigf["value"]} samples' in tip.text, f'hover: "{tip.text[:160]}"')
+            # Search: the matching frames are highlighted, and their share given.
+            driver.find_element(By.ID, 'search').send_keys('alloc_big')
+            share = float(driver.find_element(By.ID, 'match').get_attribute('data-share'))
+            marked = driver.execute_script("return [...document.querySelectorAll('#flame .fr.match')].map((d) => d.dataset.name)")
+            check(abs(share - bigf['value'] / root['value']) < 1e-9 and marked and
+                  all('alloc_big' in m for m in marked), f'search: share {share:.4f}, marked {marked[:2]}')
+            driver.find_element(By.ID, 'search').clear()
+            driver.execute_script("document.getElementById('search').dispatchEvent(new Event('input'))")
+            # The table: sorted by a click on a header, filtered by a word.
+            driver.find_element(By.CSS_SELECTOR, '#sites th[data-key="name"]').click()
+            names = driver.execute_script("return [...document.querySelectorAll('#sites tbody tr td:first-child')].map((t) => t.textContent)")
+            check(len(names) > 3 and names == sorted(names), 'table: sorted by function')
+            driver.find_element(By.ID, 'filter').send_keys('leak_some')
+            names = driver.execute_script("return [...document.querySelectorAll('#sites tbody tr td:first-child')].map((t) => t.textContent)")
+            check(len(names) == 1 and 'leak_some(' in names[0], f'table: filtered to {names}')
+            driver.find_element(By.ID, 'filter').clear()
+            driver.execute_script("document.getElementById('filter').dispatchEvent(new Event('input'))")
+
             driver.find_element(By.CSS_SELECTOR, f'#flame .fr[data-frame="{bigf["frame"]}"]').click()
             zf = frames(driver)
             zbig = by_name(zf, 'alloc_big(')

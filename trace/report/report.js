@@ -298,9 +298,11 @@ function flameEvents() {
     const d = e.target.closest('.fr');
     if (!d) { tip.hidden = true; return; }
     const fr = +d.dataset.frame, t = R.total, o = R.own, root = val(0);
+    const exact = (samples) => `${fmtBytes(samples * BPS)} = ${Math.round(samples * BPS).toLocaleString('en')} bytes, ${samples} samples`;
     tip.innerHTML = `<b>${esc(fName[fr])}</b><br>${esc(fLoc[fr] || 'no location')}<br>` +
-      `allocated: ${fmtBytes(t[4 * fr] * BPS)} (${fmtCount(t[4 * fr + 1])} objects), own ${fmtBytes(o[4 * fr] * BPS)}<br>` +
-      `live at the range's end: ${fmtBytes(t[4 * fr + 2] * BPS)} (${fmtCount(t[4 * fr + 3])} objects)<br>` +
+      `allocated: ${exact(t[4 * fr])}, ${Math.round(t[4 * fr + 1]).toLocaleString('en')} objects<br>` +
+      `&nbsp;&nbsp;of which in this frame itself: ${exact(o[4 * fr])}<br>` +
+      `live at the range's end: ${exact(t[4 * fr + 2])}, ${Math.round(t[4 * fr + 3]).toLocaleString('en')} objects<br>` +
       `${root > 0 ? (100 * val(fr) / root).toFixed(2) : 0}% of the ${state.measure === 'alloc' ? 'allocated' : 'live'} ${state.weight}`;
     tip.hidden = false;
     tip.style.left = Math.min(e.clientX + 14, window.innerWidth - 530) + 'px';
