@@ -130,17 +130,19 @@ void draw(View& v) {
   sort_rows(v, rows);
   int body = std::max(height - 5, 1);
   v.scroll = std::clamp(v.scroll, 0, std::max(static_cast<int>(rows.size()) - body, 0));
+  // The function column takes what the figures and a 32-column location leave.
+  int name_width = std::max(width - 38 - 32, 24);
   attron(A_BOLD);
-  line(4, "%12s %12s %10s  %-40s %s", v.live ? "OWN LIVE" : "OWN ALLOC",
-       v.live ? "TOTAL LIVE" : "TOTAL ALLOC", "OBJECTS", "FUNCTION", "FILE:LINE");
+  line(4, "%12s %12s %10s  %-*s %s", v.live ? "OWN LIVE" : "OWN ALLOC",
+       v.live ? "TOTAL LIVE" : "TOTAL ALLOC", "OBJECTS", name_width, "FUNCTION", "FILE:LINE");
   attroff(A_BOLD);
   for (int r = 0; r < body && v.scroll + r < static_cast<int>(rows.size()); ++r) {
     const FunctionFigures& f = rows[static_cast<size_t>(v.scroll + r)];
-    line(5 + r, "%12s %12s %10s  %-40s %s",
+    line(5 + r, "%12s %12s %10s  %-*.*s %s",
          bytes_text(v.live ? f.own_live_bytes : f.own_bytes).c_str(),
          bytes_text(v.live ? f.total_live_bytes : f.total_bytes).c_str(),
-         count_text(v.live ? f.own_live_objects : f.own_objects).c_str(), f.name.c_str(),
-         f.location.c_str());
+         count_text(v.live ? f.own_live_objects : f.own_objects).c_str(), name_width, name_width,
+         f.name.c_str(), f.location.c_str());
   }
   refresh();
 }
