@@ -16,7 +16,7 @@ echo "building $out/fuzz_trace_reader with $cxx"
 # The HTML report's page, style and script, compiled in as meson does.
 python3 "$root/trace/report/embed.py" "$out/report_assets.cpp" vigil::trace::report_assets \
   "kPage=$root/trace/report/report.html" "kStyle=$root/trace/report/report.css" \
-  "kScript=$root/trace/report/report.js"
+  "kScript=$root/trace/report/model.js+$root/trace/report/chart.js+$root/trace/report/flame.js+$root/trace/report/table.js"
 "$cxx" -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -I"$root" \
   "$root/tests/fuzz/fuzz_trace_reader.cpp" \

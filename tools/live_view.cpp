@@ -9,6 +9,7 @@
 #include <cinttypes>
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "tools/trace_capture.h"
@@ -130,8 +131,8 @@ void draw(View& v) {
   sort_rows(v, rows);
   int body = std::max(height - 5, 1);
   v.scroll = std::clamp(v.scroll, 0, std::max(static_cast<int>(rows.size()) - body, 0));
-  // The function column takes what the figures and a 32-column location leave.
-  int name_width = std::max(width - 38 - 32, 24);
+  // The function column takes what the figures and a 24-column location leave.
+  int name_width = std::max(width - 38 - 24, 24);
   attron(A_BOLD);
   line(4, "%12s %12s %10s  %-*s %s", v.live ? "OWN LIVE" : "OWN ALLOC",
        v.live ? "TOTAL LIVE" : "TOTAL ALLOC", "OBJECTS", name_width, "FUNCTION", "FILE:LINE");
@@ -209,6 +210,12 @@ int run_live(const LiveOptions& o) {
                  isatty(STDOUT_FILENO) != 1 ? "stdout" : "stdin", o.label.c_str());
     return 2;
   }
+  const char* term = std::getenv("TERM");
+  if (term == nullptr || *term == '\0' || std::strcmp(term, "dumb") == 0) {
+    std::fprintf(stderr, "vigil-trace live: TERM is %s; the live view needs a terminal type\n",
+                 term == nullptr || *term == '\0' ? "not set" : "dumb");
+    return 2;
+  }
   FILE* saved = nullptr;
   if (!o.save.empty() && (saved = std::fopen(o.save.c_str(), "wb")) == nullptr) {
     std::fprintf(stderr, "vigil-trace: open %s: %s\n", o.save.c_str(), std::strerror(errno));
@@ -239,7 +246,8 @@ int run_live(const LiveOptions& o) {
         save_error.empty()) {
       save_error = "write " + o.save + ": " + std::strerror(errno);
     }
-    reader.feed(bytes, model);
+    Status fed = reader.feed(bytes, model);
+    if (!fed.ok() && v.state == "tracing") v.state = "invalid trace: " + fed.message();
   };
   co.on_progress = [&](double, uint64_t) {
     bool now = keys(v);

@@ -1,5 +1,5 @@
 // The data of vigil-trace's HTML report: a TraceModel and its TraceTimeline as one JSON
-// object, aggregated (no events), for the page's script (trace/report/report.js).
+// object, aggregated (no events), for the page's script (trace/report/*.js).
 // Thread: any.
 //
 // The JSON holds: "info" (the trace's info block and counts, and a notice when the trace was

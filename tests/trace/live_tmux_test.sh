@@ -14,10 +14,11 @@ workload=$2
 artifacts=$3
 command -v tmux > /dev/null || { echo "SKIP: tmux is not installed"; exit 77; }
 tmp=$(mktemp -d)
-sock="vigil-live-test-$$"
+sock="vigil-live-test-$$-1"  # one tmux server per view: a killed server takes time to go
 wpid=
 cleanup() {
-  tmux -L "$sock" kill-server 2> /dev/null || true
+  tmux -L "${sock%-*}-1" kill-server 2> /dev/null || true
+  tmux -L "${sock%-*}-2" kill-server 2> /dev/null || true
   [ -n "$wpid" ] && kill "$wpid" 2> /dev/null && wait "$wpid" 2> /dev/null
   rm -rf "$tmp"
 }
@@ -41,7 +42,6 @@ wait_for() {  # TEXT SECONDS: until the pane shows TEXT
   return 1
 }
 run_live() {  # ARGS...: in a 160x40 tmux pane that stays after the command exits
-  tmux -L "$sock" kill-server 2> /dev/null || true
   tmux -L "$sock" new-session -d -s live -x 160 -y 40 \
     "$bin live $* ; echo EXIT=\$?; sleep 60"
 }
@@ -84,6 +84,8 @@ if "$bin" live "$addr" > "$tmp/out" 2> "$tmp/notty.err" < /dev/null; then rc=0; 
   || { echo "FAIL: not a terminal: exit $rc, $(cat "$tmp/notty.err")"; fail=1; }
 
 # The port closes mid-stream: the workload stops.
+tmux -L "$sock" kill-server 2> /dev/null || true
+sock="${sock%-*}-2"
 run_live "$addr"
 wait_for 'alloc_big' 5 || { echo "FAIL: second live view shows nothing"; fail=1; }
 kill "$wpid"; wait "$wpid" 2> /dev/null || true; wpid=

@@ -69,7 +69,7 @@ Generated generate() {
 
 enum class Mode { kRange, kMoment, kLeak };
 
-// The timeline's samples for buckets [b0, b1] in a mode, as report.js sums them.
+// The timeline's samples for buckets [b0, b1] in a mode, as the page (model.js) sums them.
 int64_t timeline_sum(const TraceTimeline& tl, uint32_t b0, uint32_t b1, Mode mode) {
   int64_t sum = 0;
   for (const TraceTimeline::Cell& c : tl.cells()) {
