@@ -56,14 +56,18 @@ struct View {
   char sort = 'o';   // o own, t total, n objects, f name
   int scroll = 0;
   bool quit = false;
-  double rate = 0;  // bytes/s, over the last redraw interval
-  int64_t rate_samples = 0;
-  Clock::time_point rate_at = Clock::now();
+  double rate = 0;  // bytes/s, over the trace's last second
 };
 
 uint64_t events_of(const TraceModel& m) {
   const TraceModel::Totals& t = m.totals();
   return t.allocs[0] + t.allocs[1] + t.allocs[2] + t.promotes + t.collects;
+}
+
+// "dir/file.cpp:12" -> "file.cpp:12": the report has the paths; a terminal is narrow.
+const char* base_name(const std::string& location) {
+  size_t slash = location.rfind('/');
+  return location.c_str() + (slash == std::string::npos ? 0 : slash + 1);
 }
 
 // Prints one screen line, cut at the terminal's width (curses would wrap it).
@@ -131,8 +135,8 @@ void draw(View& v) {
   sort_rows(v, rows);
   int body = std::max(height - 5, 1);
   v.scroll = std::clamp(v.scroll, 0, std::max(static_cast<int>(rows.size()) - body, 0));
-  // The function column takes what the figures and a 24-column location leave.
-  int name_width = std::max(width - 38 - 24, 24);
+  // The function column takes what the figures and a 28-column location leave.
+  int name_width = std::max(width - 38 - 28, 24);
   attron(A_BOLD);
   line(4, "%12s %12s %10s  %-*s %s", v.live ? "OWN LIVE" : "OWN ALLOC",
        v.live ? "TOTAL LIVE" : "TOTAL ALLOC", "OBJECTS", name_width, "FUNCTION", "FILE:LINE");
@@ -143,7 +147,7 @@ void draw(View& v) {
          bytes_text(v.live ? f.own_live_bytes : f.own_bytes).c_str(),
          bytes_text(v.live ? f.total_live_bytes : f.total_bytes).c_str(),
          count_text(v.live ? f.own_live_objects : f.own_objects).c_str(), name_width, name_width,
-         f.name.c_str(), f.location.c_str());
+         f.name.c_str(), base_name(f.location));
   }
   refresh();
 }
@@ -190,14 +194,18 @@ bool keys(View& v) {
   return redraw;
 }
 
+// The allocation rate over the trace's last second (its own clock: the target sends packets
+// in bursts, so the wall clock between two redraws would see them come and go).
 void update_rate(View& v) {
-  Clock::time_point now = Clock::now();
-  double dt = std::chrono::duration<double>(now - v.rate_at).count();
-  if (dt < 0.5) return;
-  int64_t samples = v.model->totals().counted_samples;
-  v.rate = v.model->bytes_of(samples - v.rate_samples) / dt;
-  v.rate_samples = samples;
-  v.rate_at = now;
+  const std::vector<LivePoint>& series = v.model->live_series();
+  if (series.size() < 2) return;
+  const LivePoint& last = series.back();
+  uint64_t from = last.time_us > 1000000 ? last.time_us - 1000000 : 0;
+  auto it = std::lower_bound(series.begin(), series.end(), from,
+                             [](const LivePoint& p, uint64_t t) { return p.time_us < t; });
+  if (it == series.end() || it->time_us >= last.time_us) return;
+  v.rate = v.model->bytes_of(last.allocated_samples - it->allocated_samples) /
+           (static_cast<double>(last.time_us - it->time_us) / 1e6);
 }
 
 }  // namespace
