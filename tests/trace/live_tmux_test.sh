@@ -3,7 +3,8 @@
 #   - after 3 s the screen names alloc_big, with the header's figures;
 #   - keys sort (t: total) and switch to allocated bytes (l); a resize redraws;
 #   - q quits with exit 0 and a final line; the workload's port then accepts a new client;
-#   - --save kept the capture: `vigil-trace summary` of it gives the final line's figures;
+#   - --save kept the capture: `vigil-trace summary` and `report` of it give the final line's
+#     figures;
 #   - stdout that is not a terminal is refused (exit 2, one clear line);
 #   - a port that closes mid-stream leaves "disconnected" and the last figures on screen.
 # The screens go to ARTIFACTS. Exit 77 (skipped) when tmux is missing.
@@ -77,6 +78,12 @@ grep -o 'estimated_live_bytes_at_end: [0-9]* estimated_peak_live_bytes: [0-9]*' 
 want="estimated_live_bytes_at_end: $(sed -n 's/^estimated_live_bytes_at_end: \([0-9]*\).*/\1/p' "$tmp/saved.summary") estimated_peak_live_bytes: $(sed -n 's/^estimated_peak_live_bytes: \([0-9]*\).*/\1/p' "$tmp/saved.summary")"
 [ "$(cat "$tmp/final")" = "$want" ] \
   || { echo "FAIL: final line '$(cat "$tmp/final")', saved capture '$want'"; fail=1; }
+
+# The report of the saved capture: its peak is the final line's.
+"$bin" report -o "$tmp/live.html" "$tmp/live.ctf" || { echo "FAIL: report of the saved capture"; fail=1; }
+rpeak=$(sed -n 's/.*"peak_samples":\([0-9]*\).*"bytes_per_sample":\([0-9.e+]*\).*/\1 \2/p' "$tmp/live.html" | awk '{ printf "%.0f", $1 * $2 }')
+grep -q "estimated_peak_live_bytes: $rpeak\$" "$tmp/final" \
+  || { echo "FAIL: the report's peak $rpeak is not the final line's: $(cat "$tmp/final")"; fail=1; }
 
 # Not a terminal.
 if "$bin" live "$addr" > "$tmp/out" 2> "$tmp/notty.err" < /dev/null; then rc=0; else rc=$?; fi
