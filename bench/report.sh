@@ -22,7 +22,7 @@ end=$(date +%s.%N)
 "$build/tools/vigil-trace" report -o "$tmp/empty.html" "$here/../tests/data/memtrace/cxx_v2.ctf"
 trace=$(wc -c < "$tmp/big.ctf")
 html=$(wc -c < "$tmp/big.html")
-echo "trace: $events events, $trace bytes; report written in $(echo "$end - $start" | bc) s"
+awk -v e="$events" -v t="$trace" -v a="$start" -v b="$end" 'BEGIN { printf "trace: %d events, %d bytes; report written in %.2f s\n", e, t, b - a }'
 awk -v h="$html" -v t="$trace" 'BEGIN { printf "size: report %d bytes = %.4f of the trace (target <= 0.1)\n", h, h / t }'
 "$py" "$here/report_ready.py" 5 "$tmp/empty.html" "$tmp/big.html" | tee "$tmp/ready"
 awk '/empty.html/ { b = $5 } /big.html/ { r = $5 } END {

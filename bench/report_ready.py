@@ -35,6 +35,8 @@ def main():
                     t0 = time.monotonic()
                     driver.get('file://' + os.path.abspath(page))
                     while not driver.execute_script('return document.body && document.body.dataset.ready'):
+                        if time.monotonic() - t0 > 60:
+                            raise SystemExit(f'{page}: not ready after 60 s')
                         time.sleep(0.005)
                     walls.append((time.monotonic() - t0) * 1000)
                     marks.append(float(driver.execute_script('return document.body.dataset.ready')))
