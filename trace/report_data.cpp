@@ -90,6 +90,8 @@ void append_info(std::string& out, const TraceModel& m, const ReportSource& src,
   out += ",\"collects\":" + std::to_string(t.collects);
   out += ",\"peak_samples\":" + std::to_string(t.peak_live_samples);
   out += ",\"peak_us\":" + std::to_string(t.peak_time_us);
+  out += ",\"live_samples\":" + std::to_string(t.live_samples);
+  out += ",\"allocated_samples\":" + std::to_string(t.counted_samples);
   out += ",\"notice\":" + json_string(src.notice) + "},\"bytes_per_sample\":";
   append_number(out, m.bytes_of(1));
   out += ",\"bucket_us\":" + std::to_string(tl.bucket_us());

@@ -45,10 +45,11 @@ function drawChart() {
   for (let v = 0; v <= topR + 1e-9; v += rs) {
     el('text', { x: x1 + 4, y: syR(v) + 4 }, svg).textContent = +(v / rm).toFixed(2);
   }
-  const ts = niceStep(endUs / 1e6, 8);
-  for (let t = 0; t * 1e6 <= endUs + 1; t += ts) {
+  const ts = niceStep(endUs / 1e6, 8), dec = Math.max(0, Math.ceil(-Math.log10(ts) + 1e-9)) + 1;
+  for (let i = 0; i * ts * 1e6 <= endUs + 1; ++i) {
+    const t = i * ts;
     el('line', { x1: sx(t * 1e6), x2: sx(t * 1e6), y1: y0, y2: y0 + 4, class: 'axis' }, svg);
-    el('text', { x: sx(t * 1e6), y: y0 + 15, 'text-anchor': 'middle' }, svg).textContent = +t.toFixed(3);
+    el('text', { x: sx(t * 1e6), y: y0 + 15, 'text-anchor': 'middle' }, svg).textContent = +t.toFixed(dec);
   }
   el('text', { x: (x0 + x1) / 2, y: h - 2, 'text-anchor': 'middle' }, svg).textContent = 'time since start (s)';
   el('text', { x: 12, y: (y0 + y1) / 2, transform: `rotate(-90 12 ${(y0 + y1) / 2})`, 'text-anchor': 'middle' }, svg).textContent = 'live heap (' + lu + ')';

@@ -33,6 +33,13 @@ for (let i = 0; i < NF; ++i) {
   fLoc[i] = S[D.frames[4 * i + 2]]; fKind[i] = D.frames[4 * i + 3];
 }
 fName[0] = 'all';
+// The live set's series ends at the trace's last event, with the figures at the end (and
+// the trace's peak, when it came after the last point).
+if (D.series.length === 0 || D.series[D.series.length - 4] < D.info.duration_us) {
+  const last = D.series.length ? D.series[D.series.length - 4] : 0;
+  const peak = D.info.peak_us > last ? D.info.peak_samples : D.info.live_samples;
+  D.series.push(D.info.duration_us, D.info.live_samples, peak, D.info.allocated_samples);
+}
 const children = Array.from({ length: NF }, () => []);
 for (let i = 1; i < NF; ++i) children[fParent[i]].push(i);
 // The cells, ungrouped: [frame, site, alloc bucket, free bucket or -1, samples, objects].
