@@ -13,6 +13,10 @@ mkdir -p "$out/corpus"
 cxx=${CXX_FUZZ:-clang++}
 
 echo "building $out/fuzz_trace_reader with $cxx"
+# The HTML report's page, style and script, compiled in as meson does.
+python3 "$root/trace/report/embed.py" "$out/report_assets.cpp" vigil::trace::report_assets \
+  "kPage=$root/trace/report/report.html" "kStyle=$root/trace/report/report.css" \
+  "kScript=$root/trace/report/model.js+$root/trace/report/chart.js+$root/trace/report/flame.js+$root/trace/report/table.js"
 "$cxx" -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -I"$root" \
   "$root/tests/fuzz/fuzz_trace_reader.cpp" \
@@ -21,6 +25,11 @@ echo "building $out/fuzz_trace_reader with $cxx"
   "$root/trace/trace_model.cpp" \
   "$root/trace/pprof_writer.cpp" \
   "$root/trace/heaptrack_writer.cpp" \
+  "$root/trace/trace_timeline.cpp" \
+  "$root/trace/trace_functions.cpp" \
+  "$root/trace/report_data.cpp" \
+  "$root/trace/report_html.cpp" \
+  "$out/report_assets.cpp" \
   -o "$out/fuzz_trace_reader"
 
 # New inputs go to fuzz-out/trace/corpus; the checked-in seeds stay unchanged.

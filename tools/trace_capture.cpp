@@ -78,19 +78,21 @@ Status capture(const CaptureOptions& o) {
   Clock::time_point last_progress = start;
   uint64_t total = 0;
   bool stop_sent = false;
+  double stopped_at = 0;
   std::vector<uint8_t> buf(1 << 16);
   Status result;
   for (;;) {
     double elapsed = since(start);
-    if (!stop_sent && elapsed >= o.seconds) {
+    if (!stop_sent && (elapsed >= o.seconds || (o.should_stop && o.should_stop()))) {
       // Any byte stops the session; the server then flushes and closes.
       if (::write(fd, "x", 1) != 1) {
         result = Status::error("stop " + where + ": " + std::strerror(errno));
         break;
       }
       stop_sent = true;
+      stopped_at = elapsed;
     }
-    if (stop_sent && elapsed >= o.seconds + 10) {
+    if (stop_sent && elapsed >= stopped_at + 10) {
       result = Status::error(where + " did not close within 10 s of the stop byte");
       break;
     }

@@ -29,6 +29,9 @@ struct CaptureOptions {
   // Called about 4 times a second, and once at the end, with the seconds elapsed and the
   // bytes so far (for a progress line).
   std::function<void(double elapsed, uint64_t bytes)> on_progress;
+  // Polled a few times a second: true stops the session before `seconds` (the stop byte is
+  // sent, and the rest of the trace read as usual).
+  std::function<bool()> should_stop;
 };
 
 Status capture(const CaptureOptions& options);

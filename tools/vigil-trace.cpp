@@ -12,19 +12,23 @@
 
 #include <cerrno>
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "tools/live_view.h"
 #include "tools/output_file.h"
 #include "tools/trace_capture.h"
 #include "trace/heaptrack_writer.h"
 #include "trace/pprof_writer.h"
+#include "trace/report_html.h"
 #include "trace/trace_model.h"
 #include "trace/trace_reader.h"
 #include "trace/trace_text.h"
+#include "trace/trace_timeline.h"
 
 namespace {
 
@@ -41,8 +45,10 @@ constexpr const char* kUsage =
     "--seconds N (default 10): the capture is stopped with one byte, as the protocol says.\n"
     "\n"
     "commands:\n"
-    "  summary [--top N]   the trace info, event counts, totals, consistency checks and the\n"
-    "                      top N allocation sites by samples (default 10)\n"
+    "  summary [--top N] [--from S] [--to S]\n"
+    "                      the trace info, event counts, totals, consistency checks and the\n"
+    "                      top N allocation sites by samples (default 10); with a window,\n"
+    "                      the allocation figures cover allocations made in it\n"
     "  dump                one line per event, as memtrace's dump_trace prints it\n"
     "  flamegraph [--live] folded stacks (\"main;f;g BYTES\") for flamegraph.pl or speedscope,\n"
     "                      weighted by estimated bytes (samples / rate * word size); all\n"
@@ -52,6 +58,12 @@ constexpr const char* kUsage =
     "                      made from S to S seconds after the start (default: all)\n"
     "  heaptrack -o OUT    heaptrack's data file, for heaptrack_print and heaptrack_gui;\n"
     "                      OUT ending in .zst is zstd, .gz gzip, anything else plain text\n"
+    "  report -o OUT.html  one offline HTML page: the heap over time with a time selection\n"
+    "                      (allocated in a range, live at a moment, leaks), a flame graph\n"
+    "                      and a table of allocation sites\n"
+    "  live HOST:PORT      a live terminal view of a memtrace port, like top: the heap, the\n"
+    "                      allocation rate and the functions by live or allocated bytes,\n"
+    "                      refreshed every second; q quits and stops the target's tracing\n"
     "  repair OUT.ctf      copy the complete packets to OUT.ctf, dropping a cut-off tail\n"
     "                      (a capture stopped mid-packet), so that memtrace_viewer loads it\n"
     "\n"
@@ -117,22 +129,24 @@ std::string parse(int argc, char** argv, Args& a) {
   a.command = positional[0];
   const std::string& c = a.command;
   if (c != "summary" && c != "dump" && c != "flamegraph" && c != "repair" && c != "pprof" &&
-      c != "heaptrack") {
+      c != "heaptrack" && c != "report" && c != "live") {
     return "unknown command '" + c +
-           "' (expected summary, dump, flamegraph, pprof, heaptrack or repair)";
+           "' (expected summary, dump, flamegraph, pprof, heaptrack, report, live or repair)";
   }
   size_t want = c == "repair" ? 3 : 2;
   if (positional.size() != want) return "wrong number of arguments for " + c;
   if (a.live && c != "flamegraph") return "--live applies to flamegraph only";
-  if (from_set && c != "pprof") return "--from and --to apply to pprof only";
+  if (from_set && c != "pprof" && c != "summary")
+    return "--from and --to apply to pprof and summary";
   if (a.to >= 0 && a.to <= a.from) return "--to must be after --from";
-  if ((c == "pprof" || c == "heaptrack") && a.out.empty()) return c + " needs -o OUT";
-  if (c != "pprof" && c != "heaptrack" && !a.out.empty())
-    return "-o applies to pprof and heaptrack";
+  bool has_out = c == "pprof" || c == "heaptrack" || c == "report";
+  if (has_out && a.out.empty()) return c + " needs -o OUT";
+  if (!has_out && !a.out.empty()) return "-o applies to pprof, heaptrack and report";
   a.trace = positional[1];
   if (want == 3) a.out = positional[2];
   a.remote = vigil::tools::parse_host_port(a.trace, &a.host, &a.port);
   if (!a.remote && !a.save.empty()) return "--save applies to a HOST:PORT capture";
+  if (c == "live" && !a.remote) return "live needs HOST:PORT (a memtrace port), not a file";
   return "";
 }
 
@@ -264,7 +278,51 @@ int finish(const Args& a, const TraceReader& reader, const Input& in, const Stat
   return rc;
 }
 
+// A notice for the page when the trace was cut or invalid (empty when it is whole).
+std::string report_notice(const TraceReader& reader, const Input& in, const TraceModel& model) {
+  std::string notice;
+  if (!in.format.ok()) {
+    notice = "This trace is incomplete or invalid (" + in.format.message() +
+             "): the report covers its first " + std::to_string(reader.complete_bytes()) +
+             " bytes, its complete packets.";
+  } else if (!in.io.ok()) {
+    notice = "Reading stopped early (" + in.io.message() + ").";
+  }
+  if (model.problem_count() > 0) {
+    notice += (notice.empty() ? "" : " ") + std::to_string(model.problem_count()) +
+              " consistency problems, the first: " + model.problems().front();
+  }
+  return notice;
+}
+
+// The report's size: at most this many timeline cells, unless that leaves fewer buckets.
+constexpr size_t kReportMaxCells = 40000;
+constexpr uint32_t kReportMinBuckets = 25;
+
+int run_report(const Args& a, TraceReader& reader, const ModelOptions& options) {
+  TraceModel model(reader, options);
+  TraceTimeline timeline;
+  model.set_listener(&timeline);
+  Counter counter(model);
+  Input in = read_input(
+      a, reader, counter, [] {}, a.save);
+  Status out;
+  if (reader.complete_bytes() > 0) {
+    timeline.coarsen(kReportMaxCells, kReportMinBuckets);
+    ReportSource source{a.trace, in.bytes, counter.events, report_notice(reader, in, model)};
+    OutputFile file;
+    out = file.open(a.out, Compression::kNone);
+    if (out.ok()) out = file.write(render_report_html(model, timeline, source));
+    Status closed = file.close();
+    if (out.ok()) out = closed;
+  }
+  return finish(a, reader, in, out);
+}
+
 int run(const Args& a) {
+  if (a.command == "live") {
+    return vigil::tools::run_live({a.host, a.port, a.trace, a.save});
+  }
   TraceReader reader;
   auto nothing = [] {};
   const std::string& c = a.command;
@@ -291,8 +349,9 @@ int run(const Args& a) {
     return finish(a, reader, ok_format, out);
   }
   ModelOptions options;
-  options.from_us = static_cast<uint64_t>(a.from * 1e6);
-  if (a.to >= 0) options.to_us = static_cast<uint64_t>(a.to * 1e6);
+  options.from_us = static_cast<uint64_t>(std::llround(a.from * 1e6));
+  if (a.to >= 0) options.to_us = static_cast<uint64_t>(std::llround(a.to * 1e6));
+  if (c == "report") return run_report(a, reader, options);
   if (c == "heaptrack") {
     OutputFile file;
     Status out = file.open(a.out, vigil::tools::compression_for(a.out));

@@ -116,12 +116,12 @@ uint64_t HeaptrackWriter::info_id(uint32_t node, int64_t nsamples) {
   return it->second;
 }
 
-void HeaptrackWriter::on_model_alloc(uint64_t time_us, uint32_t node, int64_t nsamples, int64_t) {
-  event('+', time_us, node, nsamples);
+void HeaptrackWriter::on_model_alloc(uint64_t time_us, const ModelObject& o) {
+  event('+', time_us, o.node, o.nsamples);
 }
 
-void HeaptrackWriter::on_model_collect(uint64_t time_us, uint32_t node, int64_t nsamples, int64_t) {
-  event('-', time_us, node, nsamples);
+void HeaptrackWriter::on_model_collect(uint64_t time_us, const ModelObject& o) {
+  event('-', time_us, o.node, o.nsamples);
 }
 
 void HeaptrackWriter::event(char op, uint64_t time_us, uint32_t node, int64_t nsamples) {

@@ -34,8 +34,8 @@ class HeaptrackWriter : public ModelListener {
  public:
   explicit HeaptrackWriter(const TraceModel& model) : model_(model) {}
 
-  void on_model_alloc(uint64_t time_us, uint32_t node, int64_t nsamples, int64_t obj_id) override;
-  void on_model_collect(uint64_t time_us, uint32_t node, int64_t nsamples, int64_t obj_id) override;
+  void on_model_alloc(uint64_t time_us, const ModelObject& o) override;
+  void on_model_collect(uint64_t time_us, const ModelObject& o) override;
   // Writes the header lines if nothing was written yet (an empty trace), and a last "c".
   void finish();
 

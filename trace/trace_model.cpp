@@ -206,8 +206,8 @@ void TraceModel::on_alloc(const AllocEvent& e) {
   double rate = info().sample_rate;
   double words = static_cast<double>(std::max<int64_t>(e.length, 1));
   double objects = rate > 0 ? static_cast<double>(e.nsamples) / (rate * words) : 0.0;
-  if (!insert_live(e.obj_id,
-                   Live{node, counted ? kCounted : uint8_t{0}, e.nsamples, e.length, objects})) {
+  if (!insert_live(e.obj_id, Live{node, counted ? kCounted : uint8_t{0}, e.nsamples, e.length,
+                                  objects, since})) {
     problem("object id " + std::to_string(e.obj_id) + " allocated twice");
     return;
   }
@@ -231,7 +231,8 @@ void TraceModel::on_alloc(const AllocEvent& e) {
   }
   series_point(since);
   if (options_.listener != nullptr) {
-    options_.listener->on_model_alloc(since, node, e.nsamples, e.obj_id);
+    options_.listener->on_model_alloc(since,
+                                      ModelObject{node, e.nsamples, e.obj_id, objects, since});
   }
 }
 
@@ -274,7 +275,8 @@ void TraceModel::on_collect(const ObjectEvent& e) {
   uint64_t since = e.time_us >= info().start_time_us ? e.time_us - info().start_time_us : 0;
   series_point(since);
   if (options_.listener != nullptr) {
-    options_.listener->on_model_collect(since, l.node, l.nsamples, e.obj_id);
+    options_.listener->on_model_collect(
+        since, ModelObject{l.node, l.nsamples, e.obj_id, l.objects, l.alloc_us});
   }
 }
 

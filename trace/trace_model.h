@@ -59,16 +59,24 @@ struct LivePoint {
   int64_t allocated_samples = 0;  // all samples allocated up to time_us
 };
 
+// A counted object as the model reports it to a listener.
+struct ModelObject {
+  uint32_t node = 0;      // its stack
+  int64_t nsamples = 0;   // its samples
+  int64_t obj_id = 0;     // the trace's object id
+  double objects = 0;     // estimated objects, see above
+  uint64_t alloc_us = 0;  // when it was allocated, µs since the trace's start
+};
+
 // Receives the model's view of each event, as it is built: for outputs that are streams of
-// events themselves (heaptrack). Nodes are defined before they are named here.
+// events themselves (heaptrack) or aggregate them over time (the report's timeline). Nodes
+// are defined before they are named here. Times are µs since the trace's start.
 class ModelListener {
  public:
   virtual ~ModelListener() = default;
-  virtual void on_model_alloc(uint64_t /*time_us*/, uint32_t /*node*/, int64_t /*nsamples*/,
-                              int64_t /*obj_id*/) {}
+  virtual void on_model_alloc(uint64_t /*time_us*/, const ModelObject& /*o*/) {}
   // Only for an object the model counted as live (its alloc was reported).
-  virtual void on_model_collect(uint64_t /*time_us*/, uint32_t /*node*/, int64_t /*nsamples*/,
-                                int64_t /*obj_id*/) {}
+  virtual void on_model_collect(uint64_t /*time_us*/, const ModelObject& /*o*/) {}
 };
 
 struct ModelOptions {
@@ -138,6 +146,7 @@ class TraceModel : public TraceVisitor {
     int64_t nsamples;
     int64_t length;
     double objects;
+    uint64_t alloc_us;  // since the start
   };
   struct EdgeHash {
     size_t operator()(const std::pair<uint32_t, uint64_t>& k) const;

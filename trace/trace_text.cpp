@@ -4,6 +4,7 @@
 #include <cinttypes>
 #include <cstdarg>
 #include <cstdio>
+#include <limits>
 
 namespace vigil::trace {
 namespace {
@@ -190,6 +191,17 @@ std::string render_summary(const TraceModel& m, const std::string& file, uint64_
           m.bytes_of(s.live_samples));
   appendf(out, "estimated_peak_live_bytes: %.0f (at %.3f s)\n", m.bytes_of(s.peak_live_samples),
           static_cast<double>(s.peak_time_us) / 1e6);
+  const ModelOptions& o = m.options();
+  if (o.from_us != 0 || o.to_us != std::numeric_limits<uint64_t>::max()) {
+    // The window's own line: the figures above count every event; the sites below, only
+    // the allocations made in the window.
+    appendf(
+        out,
+        "window: allocations from %.6f s to %.6f s: samples=%" PRId64 " estimated_bytes=%.0f\n",
+        static_cast<double>(o.from_us) / 1e6,
+        o.to_us == std::numeric_limits<uint64_t>::max() ? -1.0 : static_cast<double>(o.to_us) / 1e6,
+        s.counted_samples, m.bytes_of(s.counted_samples));
+  }
   appendf(out, "top %zu allocation sites by samples (est. words = samples/rate):\n", top);
   std::vector<Site> sites = sites_of(m);
   std::stable_sort(sites.begin(), sites.end(), [](const Site& a, const Site& b) {

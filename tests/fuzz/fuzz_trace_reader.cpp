@@ -1,5 +1,6 @@
 // libFuzzer target: the memtrace reader, the trace model and every output rendered from it
-// (dump, summary, folded stacks, pprof, heaptrack), on arbitrary bytes, read whole and
+// (dump, summary, folded stacks, pprof, heaptrack, the HTML report and the live view's
+// function table), on arbitrary bytes, read whole and
 // streamed in pieces. Build and run with .ci/fuzz-trace.sh SECONDS; seeds are in
 // tests/fuzz/corpus/trace.
 // Any crash, sanitizer report, leak or out-of-memory is a bug: the reader must answer every
@@ -10,9 +11,12 @@
 
 #include "trace/heaptrack_writer.h"
 #include "trace/pprof_writer.h"
+#include "trace/report_html.h"
+#include "trace/trace_functions.h"
 #include "trace/trace_model.h"
 #include "trace/trace_reader.h"
 #include "trace/trace_text.h"
+#include "trace/trace_timeline.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace vigil::trace;
@@ -39,7 +43,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     window.from_us = size;
     window.to_us = 2 * size + 1000;
     TraceModel whole(reader, window);
+    TraceTimeline timeline;
+    whole.set_listener(&timeline);
     vigil::Status a = reader.read(bytes, whole);
+    timeline.coarsen(1 + size % 64, 2);
+    render_report_html(whole, timeline, ReportSource{"fuzz.ctf", size, 0, a.message()});
+    function_figures(whole);
     uint64_t complete = reader.complete_bytes();
     TraceModel pieces(reader, window);
     reader.start();

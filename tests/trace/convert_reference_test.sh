@@ -79,7 +79,9 @@ heaptrack_print "$tmp/cut.heaptrack" 2>&1 | grep -q '^calls to allocation functi
 # Usage errors.
 set +e
 "$bin" pprof "$data/cxx_v2.ctf" 2> /dev/null; [ $? -eq 2 ] || { echo "FAIL: pprof without -o"; fail=1; }
-"$bin" summary --from 1 "$data/cxx_v2.ctf" 2> /dev/null; [ $? -eq 2 ] || { echo "FAIL: --from on summary"; fail=1; }
+"$bin" flamegraph --from 1 "$data/cxx_v2.ctf" 2> /dev/null; [ $? -eq 2 ] || { echo "FAIL: --from on flamegraph"; fail=1; }
+"$bin" report "$data/cxx_v2.ctf" 2> /dev/null; [ $? -eq 2 ] || { echo "FAIL: report without -o"; fail=1; }
+"$bin" live "$data/cxx_v2.ctf" 2> /dev/null; [ $? -eq 2 ] || { echo "FAIL: live on a file"; fail=1; }
 set -e
 [ $fail -eq 0 ] && echo "PASS: pprof and heaptrack outputs of the reference traces"
 exit $fail
