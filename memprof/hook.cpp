@@ -166,6 +166,8 @@ VIGIL_HOOK_FN void* traced_alloc_slow(size_t n, size_t align, bool zero) {
   ThreadState& t = tl;
   if (t.busy) {
     g_reentered.fetch_add(1, std::memory_order_relaxed);
+  } else if (t.quiet != 0) {
+    // vigil's own trace work: not sampled; HookQuiet restores the countdown.
   } else if (uint32_t ns = take_samples(t, n); VIGIL_UNLIKELY(ns != 0)) {
     t.busy = true;
     void* p = sampled_alloc(t, n, align, zero, ns);
@@ -187,8 +189,11 @@ VIGIL_HOOK_FN void* traced_realloc(void* p, size_t n) {
   if (p == nullptr) return traced_alloc(n, 0, false);
   ThreadState& t = tl;
   if (t.busy) return mi_realloc(p, n);
-  t.sampler.countdown -= static_cast<int64_t>(n);
-  uint32_t ns = take_samples(t, n);
+  uint32_t ns = 0;
+  if (t.quiet == 0) {
+    t.sampler.countdown -= static_cast<int64_t>(n);
+    ns = take_samples(t, n);
+  }
   bool was_sampled = in_arena(p);
   if (ns == 0 && !was_sampled) return mi_realloc(p, n);
   t.busy = true;
@@ -237,6 +242,16 @@ uint32_t hook_start(double rate, uint64_t seed) {
 }
 
 void hook_stop() { detail::g_tracing.store(false, std::memory_order_relaxed); }
+
+HookQuiet::HookQuiet() {
+  ThreadState& t = tl;
+  if (t.quiet++ == 0) t.quiet_countdown = t.sampler.countdown;
+}
+
+HookQuiet::~HookQuiet() {
+  ThreadState& t = tl;
+  if (--t.quiet == 0) t.sampler.countdown = t.quiet_countdown;
+}
 
 bool hook_tracing() { return detail::g_tracing.load(std::memory_order_relaxed); }
 

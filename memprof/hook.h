@@ -73,4 +73,19 @@ bool hook_pop(SampleRecord* out);
 
 HookStats hook_stats();
 
+// While an instance lives, the calling thread's allocations are vigil's own trace work: they
+// are never sampled, and their bytes do not count against the thread's sampling countdown
+// (it is saved on entry and restored on exit), so the trace shows the program's allocations
+// and the program's samples fall where they would without vigil. Frees of sampled blocks
+// are still recorded. The trace server holds one in each of its loop callbacks, around
+// symbolizing (libdw), encoding and writing. Nestable.
+// Thread: any; on the stack of one thread; not from allocator context.
+class HookQuiet {
+ public:
+  HookQuiet();
+  ~HookQuiet();
+  HookQuiet(const HookQuiet&) = delete;
+  HookQuiet& operator=(const HookQuiet&) = delete;
+};
+
 }  // namespace vigil::memprof

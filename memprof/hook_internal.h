@@ -25,10 +25,12 @@ namespace vigil::memprof::detail {
 // Plain data only, so it is constant-initialised: no TLS constructor runs inside malloc.
 struct ThreadState {
   Sampler sampler;
-  uint32_t session = 0;       // the session `sampler` was set up for
-  bool busy = false;          // the reentrancy guard
-  uint64_t index = 0;         // 1-based thread number, mixed into the seed
-  mi_heap_t* heap = nullptr;  // this thread's heap in the sampling arena
+  uint32_t session = 0;         // the session `sampler` was set up for
+  bool busy = false;            // the reentrancy guard
+  uint32_t quiet = 0;           // HookQuiet nesting depth: allocations are not sampled
+  int64_t quiet_countdown = 0;  // the countdown saved by the outermost HookQuiet
+  uint64_t index = 0;           // 1-based thread number, mixed into the seed
+  mi_heap_t* heap = nullptr;    // this thread's heap in the sampling arena
 };
 
 // initial-exec: the hook is always linked into the executable, so the variable sits at a

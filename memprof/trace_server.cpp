@@ -120,6 +120,7 @@ void TraceServer::Session::on_packet(std::span<const uint8_t> packet) {
 }
 
 void TraceServer::Session::on_write(uv_write_t* req, int status) noexcept {
+  HookQuiet quiet;
   std::unique_ptr<WriteReq> w(reinterpret_cast<WriteReq*>(req));
   auto* self = static_cast<Session*>(req->data);
   if (status < 0 && status != UV_ECANCELED && self->server != nullptr) {
@@ -129,6 +130,7 @@ void TraceServer::Session::on_write(uv_write_t* req, int status) noexcept {
 }
 
 void TraceServer::Session::on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t*) noexcept {
+  HookQuiet quiet;
   auto* self = static_cast<Session*>(s->data);
   if (nread == 0 || self->server == nullptr) return;
   if (nread > 0) {
@@ -173,6 +175,7 @@ Status TraceServer::start() {
 }
 
 void TraceServer::stop() {
+  HookQuiet quiet;
   if (session_ != nullptr) end_session("stopping", false);
   if (timer_ != nullptr) {
     uv_close(reinterpret_cast<uv_handle_t*>(timer_),
@@ -189,7 +192,11 @@ void TraceServer::stop() {
 
 bool TraceServer::tracing() const { return session_ != nullptr; }
 
+// Every loop callback of the server holds a HookQuiet: its allocations (the symbolizer's
+// libdw and libelf, the encoder's caches, the write buffers) are vigil's own trace work and
+// stay out of the trace.
 void TraceServer::on_connection(uv_stream_t* server, int status) noexcept {
+  HookQuiet quiet;
   auto* self = static_cast<TraceServer*>(server->data);
   if (status < 0) {
     VIGIL_LOG(kLog, warning, "accept on memtrace port: %s", uv_err_name(status));
@@ -305,6 +312,7 @@ void TraceServer::end_session(const char* reason, bool graceful) {
 }
 
 void TraceServer::on_timer(uv_timer_t* timer) noexcept {
+  HookQuiet quiet;
   auto* self = static_cast<TraceServer*>(timer->data);
   self->drain();
   self->flush_due();
