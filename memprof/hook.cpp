@@ -36,6 +36,11 @@ namespace {
 
 // 4096 records of about 560 bytes: 2.3 MiB, reserved at load time, never grown.
 constexpr size_t kRingRecords = 4096;
+// Slots that only free records may take: once the ring holds kRingRecords - kFreeHeadroom
+// records, allocs are dropped (a lost sample) while frees still get in. A dropped free would
+// leave a block that looks live forever (a phantom leak), so it is counted apart
+// (free_drops) and the trace server ends the session on it.
+constexpr size_t kFreeHeadroom = kRingRecords / 4;
 // Address space reserved (not committed) for sampled blocks. mimalloc hands it out in
 // 32 MiB segments per thread heap, so this holds the live sampled blocks of many threads.
 constexpr size_t kArenaBytes = size_t{4} << 30;
@@ -53,6 +58,7 @@ mi_arena_id_t g_arena_id{};
 std::atomic<uint64_t> g_samples{0};
 std::atomic<uint64_t> g_untracked{0};
 std::atomic<uint64_t> g_reentered{0};
+std::atomic<uint64_t> g_free_drops{0};
 
 bool in_hook_text(uintptr_t pc) {
   return pc >= reinterpret_cast<uintptr_t>(__start_vigil_hook_text) &&
@@ -84,7 +90,7 @@ uint32_t take_samples(ThreadState& t, size_t n) {
 
 VIGIL_HOOK_FN void record_alloc(void* p, size_t n, uint32_t nsamples) {
   // Unwinding costs about a microsecond; when the loop is behind, drop before paying it.
-  if (g_ring.looks_full()) {
+  if (g_ring.looks_full(kFreeHeadroom)) {
     g_ring.count_drop();
     return;
   }
@@ -99,16 +105,18 @@ VIGIL_HOOK_FN void record_alloc(void* p, size_t n, uint32_t nsamples) {
   if (keep < 0) keep = 0;
   uint32_t session = tl.session;
   uint64_t t = now_us();
-  bool ok = g_ring.push([&](SampleRecord& r) {
-    r.kind = SampleRecord::kAlloc;
-    r.nframes = static_cast<uint8_t>(keep);
-    r.nsamples = nsamples;
-    r.session = session;
-    r.size = n;
-    r.ptr = reinterpret_cast<uintptr_t>(p);
-    r.time_us = t;
-    memcpy(r.frames, frames + skip, sizeof(void*) * static_cast<size_t>(keep));
-  });
+  bool ok = g_ring.push(
+      [&](SampleRecord& r) {
+        r.kind = SampleRecord::kAlloc;
+        r.nframes = static_cast<uint8_t>(keep);
+        r.nsamples = nsamples;
+        r.session = session;
+        r.size = n;
+        r.ptr = reinterpret_cast<uintptr_t>(p);
+        r.time_us = t;
+        memcpy(r.frames, frames + skip, sizeof(void*) * static_cast<size_t>(keep));
+      },
+      kFreeHeadroom);
   if (ok) g_samples.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -117,19 +125,25 @@ VIGIL_HOOK_FN void record_alloc(void* p, size_t n, uint32_t nsamples) {
 void record_free(void* p) {
   uint32_t session = g_session.load(std::memory_order_relaxed);
   uint64_t t = now_us();
-  g_ring.push([&](SampleRecord& r) {
+  bool ok = g_ring.push([&](SampleRecord& r) {
     r.kind = SampleRecord::kFree;
     r.nframes = 0;
     r.session = session;
     r.ptr = reinterpret_cast<uintptr_t>(p);
     r.time_us = t;
   });
+  if (!ok) g_free_drops.fetch_add(1, std::memory_order_relaxed);
 }
 
 // Allocates a sampled block from this thread's arena heap and records it. `align` 0 means
 // the default alignment. Falls back to the ordinary heap (untracked) if the arena is full.
 VIGIL_HOOK_FN void* sampled_alloc(ThreadState& t, size_t n, size_t align, bool zero,
                                   uint32_t nsamples) {
+  // No room for its record: an ordinary block, so that its free takes no headroom either.
+  if (g_ring.looks_full(kFreeHeadroom)) {
+    g_ring.count_drop();
+    return detail::plain_alloc(n, align, zero);
+  }
   if (t.heap == nullptr) t.heap = mi_heap_new_in_arena(g_arena_id);
   void* p = nullptr;
   if (t.heap != nullptr) {
@@ -263,6 +277,7 @@ HookStats hook_stats() {
   s.ring_drops = g_ring.dropped();
   s.untracked = g_untracked.load(std::memory_order_relaxed);
   s.reentered = g_reentered.load(std::memory_order_relaxed);
+  s.free_drops = g_free_drops.load(std::memory_order_relaxed);
   return s;
 }
 

@@ -32,14 +32,22 @@ class Ring {
   static constexpr size_t capacity() { return N; }
 
   // Claims a slot and lets `fill(T&)` write the record in place. Returns false (and counts
-  // a drop) when the ring is full; `fill` is then not called.
+  // a drop) when the ring is full, or when fewer than `reserve` slots would stay free after
+  // this push; `fill` is then not called. The hook pushes allocs with a reserve and frees
+  // without, so a free finds room while allocs are already being refused.
+  // The reserve is exact for the claimed position: a push at position p succeeds only if
+  // p - head < N - reserve for a head it has read, and head only grows.
   template <class Fill>
-  bool push(Fill&& fill) {
+  bool push(Fill&& fill, size_t reserve = 0) {
     size_t pos = tail_.load(std::memory_order_relaxed);
     for (;;) {
       Slot& slot = slots_[pos & (N - 1)];
       size_t seq = slot.seq.load(std::memory_order_acquire);
       auto diff = static_cast<intptr_t>(seq) - static_cast<intptr_t>(pos);
+      if (diff == 0 && reserve != 0 && used_at(pos) >= static_cast<intptr_t>(N - reserve)) {
+        dropped_.fetch_add(1, std::memory_order_relaxed);
+        return false;
+      }
       if (diff == 0) {
         if (tail_.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) {
           fill(slot.value);
@@ -76,10 +84,12 @@ class Ring {
     }
   }
 
-  // True when the ring looks full right now (a racy hint, for skipping work that would be
-  // dropped anyway). A producer that acts on it calls count_drop().
-  bool looks_full() const {
-    return tail_.load(std::memory_order_relaxed) - head_.load(std::memory_order_relaxed) >= N;
+  // True when the ring looks full right now, keeping `reserve` slots free (a racy hint, for
+  // skipping work that would be dropped anyway). A producer that acts on it calls
+  // count_drop().
+  bool looks_full(size_t reserve = 0) const {
+    return tail_.load(std::memory_order_relaxed) - head_.load(std::memory_order_relaxed) >=
+           N - reserve;
   }
   void count_drop() { dropped_.fetch_add(1, std::memory_order_relaxed); }
 
@@ -87,6 +97,12 @@ class Ring {
   uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
 
  private:
+  // Slots in use if a push took position `pos` now. Signed: a head read after `pos` may
+  // already be past it (the CAS then fails and the push retries).
+  intptr_t used_at(size_t pos) const {
+    return static_cast<intptr_t>(pos - head_.load(std::memory_order_relaxed));
+  }
+
   struct Slot {
     std::atomic<size_t> seq;  // == position: free for that push; == position + 1: published
     T value;

@@ -26,7 +26,7 @@ constexpr int kMaxRecordsPerDrain = 16384;  // keeps one timer tick short
 constexpr int kSendBufferBytes = 256 * 1024;
 
 std::atomic<uint64_t> g_sessions{0}, g_refused{0}, g_samples{0}, g_collects{0}, g_queue_dropped{0},
-    g_bytes{0};
+    g_bytes{0}, g_free_lost{0};
 
 uint64_t now_us() {
   timespec ts;
@@ -63,6 +63,7 @@ TraceCounters trace_counters() {
   c.dropped = c.dropped_ring + c.dropped_backlog;
   c.untracked = h.untracked;
   c.bytes_queued = g_bytes.load(std::memory_order_relaxed);
+  c.free_lost = g_free_lost.load(std::memory_order_relaxed);
   return c;
 }
 
@@ -75,6 +76,7 @@ struct TraceServer::Session : trace::PacketSink {
   std::string peer;
   EncoderCounters reported;  // encoder counters already added to the globals
   uint64_t ring_drops_at_start = 0;
+  uint64_t free_drops_at_start = 0;
   bool warned_drops = false;
   bool write_failed = false;  // a uv_write was refused; the timer ends the session
   char read_buf[64];
@@ -256,7 +258,9 @@ void TraceServer::begin_session(uv_tcp_t* client) {
   int sndbuf = kSendBufferBytes;
   uv_send_buffer_size(reinterpret_cast<uv_handle_t*>(&s->tcp), &sndbuf);
   s->server = this;
-  s->ring_drops_at_start = hook_stats().ring_drops;
+  HookStats at_start = hook_stats();
+  s->ring_drops_at_start = at_start.ring_drops;
+  s->free_drops_at_start = at_start.free_drops;
   session_ = s;
   // The constructor sends the info packet: alone, first.
   s->encoder = std::make_unique<TraceEncoder>(*s, *symbolizer_, info, hook_session);
@@ -315,6 +319,15 @@ void TraceServer::on_timer(uv_timer_t* timer) noexcept {
   HookQuiet quiet;
   auto* self = static_cast<TraceServer*>(timer->data);
   self->drain();
+  if (Session* s = self->session_;
+      s != nullptr && hook_stats().free_drops != s->free_drops_at_start) {
+    // The ring had no room even for a free: past this point the trace would show that
+    // block live forever. End it here (gracefully: what was recorded is sent, so the trace
+    // is valid and ends now), logged and counted.
+    add(g_free_lost, 1);
+    self->end_session("a free record was dropped (ring full); the trace would show a leak", true);
+    return;
+  }
   self->flush_due();
   if (self->session_ != nullptr && self->session_->write_failed) {
     self->end_session("write failed", false);
