@@ -48,7 +48,8 @@ constexpr size_t kArenaBytes = size_t{4} << 30;
 // hook frame among this many.
 constexpr int kInnerScan = 8;
 
-Ring<SampleRecord, kRingRecords> g_ring;
+// constinit: zero-filled .bss, no constructor at start-up, no page touched until tracing.
+constinit Ring<SampleRecord, kRingRecords> g_ring;
 
 std::atomic<double> g_rate{1e-4};
 std::atomic<uint64_t> g_seed{0};

@@ -62,7 +62,7 @@ struct SampleRecord {
   uintptr_t ptr = 0;      // the block
   uint64_t time_us = 0;   // CLOCK_REALTIME_COARSE in µs when the record was made
   // Return addresses, innermost first, with the hook's and libunwind's own frames removed.
-  uintptr_t frames[kMaxFrames];
+  uintptr_t frames[kMaxFrames] = {};
 };
 
 struct HookStats {
