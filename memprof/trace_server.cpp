@@ -9,6 +9,7 @@
 
 #include "logging/log.h"
 #include "memprof/hook.h"
+#include "memprof/libdw_api.h"
 #include "memprof/trace_encoder.h"
 
 namespace vigil::memprof {
@@ -239,7 +240,13 @@ void TraceServer::accept_client() {
 
 void TraceServer::begin_session(uv_tcp_t* client) {
   auto* s = static_cast<Session*>(client->data);
-  if (!symbolizer_) symbolizer_ = std::make_unique<Symbolizer>();
+  if (!symbolizer_) {
+    symbolizer_ = std::make_unique<Symbolizer>();
+    if (libdw() == nullptr) {
+      VIGIL_LOG(kLog, warning, "memtrace: %s; frames are named by module and offset",
+                libdw_error().c_str());
+    }
+  }
   trace::TraceInfo info;
   info.sample_rate = config_.sampling_rate;
   info.word_size = 64;
