@@ -187,19 +187,22 @@ int main() {
     auto res = std::to_chars(buf, buf + sizeof buf, std::get<double>(p.fields[0].value));
     o->append(buf, res.ptr);
   };
-  std::vector<double> numbers_ns, float_ns, vigil2_ns;
+  std::vector<double> numbers_ns, float_ns, vigil2_ns, naive2_ns;
   for (int r = 0; r < kRounds; ++r) {
     numbers_ns.push_back(run_round(points, &vigil_out, numbers_only).ns_per_point);
     float_ns.push_back(run_round(points, &vigil_out, float_only).ns_per_point);
     vigil2_ns.push_back(run_round(points, &vigil_out, vigil_encode).ns_per_point);
+    naive2_ns.push_back(run_round(points, &naive_out, naive_encode).ns_per_point);
   }
-  double num = median(numbers_ns), v2 = median(vigil2_ns);
+  double num = median(numbers_ns), v2 = median(vigil2_ns), n2 = median(naive2_ns);
   std::printf("number conversions alone (1 float, 2 integers, the timestamp), same rounds:\n");
   std::printf("  numbers only       : %8.1f ns/point (std::to_chars(double) alone: %.1f ns)\n", num,
               median(float_ns));
   std::printf("  vigil encode_point : %8.1f ns/point\n", v2);
   auto [nlo, nhi] = ratio_spread(vigil2_ns, numbers_ns);
   std::printf("  ratio vigil/numbers: %8.2fx (per-round spread %.2f..%.2f)\n", v2 / num, nlo, nhi);
-  std::printf("  ceiling of naive/vigil if everything but the numbers were free: %.1fx\n", n / num);
+  std::printf("  naive ostringstream: %8.1f ns/point (ratio naive/vigil %.2fx)\n", n2, n2 / v2);
+  std::printf("  ceiling of naive/vigil if everything but the numbers were free: %.1fx\n",
+              n2 / num);
   return 0;
 }
