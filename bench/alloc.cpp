@@ -3,7 +3,7 @@
 // called directly, and the same workload under heaptrack. Prints medians and ratios against
 // the mimalloc baseline measured in the same run.
 //
-//   alloc [--ops N] [--runs N]           all modes, 1 and 2 threads
+//   alloc [--ops N] [--runs N] [--no-heaptrack]   all modes, 1 and 2 threads
 //   alloc --mode=system --threads N      one measurement with the allocator found after this
 //                                        executable (heaptrack's, when run under heaptrack)
 //
@@ -110,6 +110,15 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
+// The 25th and 75th percentiles of the per-run ratios a[i] / b[i]: a ratio whose spread
+// contains 1.0 (or a target) is within the noise of this run.
+std::pair<double, double> ratio_spread(const std::vector<double>& a, const std::vector<double>& b) {
+  std::vector<double> r;
+  for (size_t i = 0; i < a.size(); ++i) r.push_back(a[i] / b[i]);
+  std::sort(r.begin(), r.end());
+  return {r[r.size() / 4], r[(r.size() * 3) / 4]};
+}
+
 // Drains the hook's ring while tracing, standing in for the trace server's timer.
 struct Drainer {
   std::atomic<bool> stop{false};
@@ -168,34 +177,46 @@ int system_mode(int threads, uint64_t ops) {
 int main(int argc, char** argv) {
   uint64_t ops = 2000000;
   int runs = 7, threads_only = 0;
-  bool system = false;
-  double only_rate = 0;  // --rate R: measure only the hook tracing at R (for profiling)
+  bool system = false, heaptrack = true;
+  // --rate R: measure only the hook tracing at R (for profiling); --rate 0: only the hook
+  // with tracing off; --rate -1: only mimalloc direct.
+  double only_rate = 0;
+  bool only = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--mode=system")
       system = true;
     else if (a == "--ops" && i + 1 < argc)
       ops = strtoull(argv[++i], nullptr, 10);
+    else if (a == "--no-heaptrack")
+      heaptrack = false;
     else if (a == "--runs" && i + 1 < argc)
       runs = atoi(argv[++i]);
     else if (a == "--threads" && i + 1 < argc)
       threads_only = atoi(argv[++i]);
     else if (a == "--rate" && i + 1 < argc)
-      only_rate = strtod(argv[++i], nullptr);
+      only_rate = strtod(argv[++i], nullptr), only = true;
     else {
-      fprintf(stderr,
-              "usage: %s [--ops N] [--runs N] | --mode=system --threads N | --rate R "
-              "[--threads N]\n",
-              argv[0]);
+      fprintf(
+          stderr,
+          "usage: %s [--ops N] [--runs N] [--no-heaptrack] | --mode=system --threads N | --rate R "
+          "[--threads N]\n",
+          argv[0]);
       return 2;
     }
   }
   if (system) return system_mode(threads_only > 0 ? threads_only : 1, ops);
-  if (only_rate > 0) {
+  if (only) {
     Pattern* pat = new Pattern(make_pattern(99));
-    Drainer d(only_rate);
-    printf("hook, tracing %g: %.2f ns/pair\n", only_rate,
-           measure<Hooked>(*pat, threads_only > 0 ? threads_only : 1, ops));
+    int threads = threads_only > 0 ? threads_only : 1;
+    if (only_rate > 0) {
+      Drainer d(only_rate);
+      printf("hook, tracing %g: %.2f ns/pair\n", only_rate, measure<Hooked>(*pat, threads, ops));
+    } else if (only_rate == 0) {
+      printf("hook, tracing off: %.2f ns/pair\n", measure<Hooked>(*pat, threads, ops));
+    } else {
+      printf("mimalloc direct: %.2f ns/pair\n", measure<Direct>(*pat, threads, ops));
+    }
     delete pat;
     return 0;
   }
@@ -203,7 +224,8 @@ int main(int argc, char** argv) {
   Pattern* pat = new Pattern(make_pattern(99));
   printf("CPU ns per malloc/free pair, median of %d runs of %llu pairs per thread\n", runs,
          static_cast<unsigned long long>(ops));
-  printf("%-28s %8s %10s %8s\n", "mode", "threads", "ns/pair", "ratio");
+  printf("%-28s %8s %10s %8s  %s\n", "mode", "threads", "ns/pair", "ratio",
+         "spread (p25..p75 of per-run ratios)");
   for (int threads : {1, 2}) {
     // Interleave the modes run by run, so that machine noise hits all of them alike.
     std::vector<double> direct, off, r4, r2;
@@ -223,15 +245,20 @@ int main(int argc, char** argv) {
     auto row = [&](const char* name, double ns) {
       printf("%-28s %8d %10.2f %7.2fx\n", name, threads, ns, ns / base);
     };
+    auto row_spread = [&](const char* name, const std::vector<double>& v) {
+      auto [lo, hi] = ratio_spread(v, direct);
+      printf("%-28s %8d %10.2f %7.2fx  %.3f..%.3f\n", name, threads, median(v), median(v) / base,
+             lo, hi);
+    };
     row("mimalloc direct (baseline)", base);
-    row("hook, tracing off", median(off));
-    row("hook, tracing 1e-4", median(r4));
-    row("hook, tracing 1e-2", median(r2));
-    double ht = heaptrack_child(argv[0], threads, ops / 10);
+    row_spread("hook, tracing off", off);
+    row_spread("hook, tracing 1e-4", r4);
+    row_spread("hook, tracing 1e-2", r2);
+    double ht = heaptrack ? heaptrack_child(argv[0], threads, ops / 10) : -1;
     if (ht > 0)
       row("heaptrack (system malloc)", ht);
     else
-      printf("%-28s %8d %10s\n", "heaptrack", threads, "failed");
+      printf("%-28s %8d %10s\n", "heaptrack", threads, heaptrack ? "failed" : "not run");
     fflush(stdout);
   }
   vigil::memprof::HookStats hs = vigil::memprof::hook_stats();

@@ -3,6 +3,9 @@
 // A point has 3 tags (given unsorted) and 5 fields: float, signed, unsigned, bool, string.
 // Each round encodes a batch of 200 points into one reused std::string; the result is the
 // median of 301 rounds (short rounds, so that most are not preempted on a busy machine).
+// A third measurement is the floor: the number conversions the point needs (std::to_chars
+// of its float, its two integers and its timestamp); vigil's time is also given as a ratio to it.
+// The spread is the 25th..75th percentile of the per-round ratios.
 // Allocations are counted by replacing the global operator new in this binary (std::string and the
 // streams allocate through it). Run: build/bench/bench_encode
 #include <algorithm>
@@ -127,6 +130,14 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
+// The 25th and 75th percentiles of a[i] / b[i].
+std::pair<double, double> ratio_spread(const std::vector<double>& a, const std::vector<double>& b) {
+  std::vector<double> r;
+  for (size_t i = 0; i < a.size(); ++i) r.push_back(a[i] / b[i]);
+  std::sort(r.begin(), r.end());
+  return {r[r.size() / 4], r[r.size() * 3 / 4]};
+}
+
 }  // namespace
 
 int main() {
@@ -157,17 +168,41 @@ int main() {
               median(vigil_allocs));
   std::printf("  naive ostringstream: %8.1f ns/point, %.2f allocations/point\n", n,
               median(naive_allocs));
-  std::printf("  ratio naive/vigil  : %8.2fx\n", n / v);
-  // Context for the absolute number: the one float field alone, with the same call.
-  std::vector<double> float_ns;
+  auto [lo, hi] = ratio_spread(naive_ns, vigil_ns);
+  std::printf("  ratio naive/vigil  : %8.2fx (per-round spread %.2f..%.2f)\n", n / v, lo, hi);
+  // The floor: the number conversions the point needs (its float, its two integers and
+  // its timestamp), with the same std::to_chars calls, appended once per point.
+  auto numbers_only = [](const Point& p, std::string* o) {
+    char buf[128];
+    char* q = buf;
+    q = std::to_chars(q, buf + sizeof buf, std::get<double>(p.fields[0].value)).ptr;
+    q = std::to_chars(q, buf + sizeof buf, std::get<int64_t>(p.fields[1].value)).ptr;
+    uint64_t u = std::get<uint64_t>(p.fields[2].value);
+    q = std::to_chars(q, buf + sizeof buf, std::min<uint64_t>(u, INT64_MAX)).ptr;
+    q = std::to_chars(q, buf + sizeof buf, p.time_ns).ptr;
+    o->append(buf, q);
+  };
+  auto float_only = [](const Point& p, std::string* o) {
+    char buf[32];
+    auto res = std::to_chars(buf, buf + sizeof buf, std::get<double>(p.fields[0].value));
+    o->append(buf, res.ptr);
+  };
+  std::vector<double> numbers_ns, float_ns, vigil2_ns, naive2_ns;
   for (int r = 0; r < kRounds; ++r) {
-    Round f = run_round(points, &vigil_out, [](const Point& p, std::string* o) {
-      char buf[32];
-      auto res = std::to_chars(buf, buf + sizeof buf, std::get<double>(p.fields[0].value));
-      o->append(buf, res.ptr);
-    });
-    float_ns.push_back(f.ns_per_point);
+    numbers_ns.push_back(run_round(points, &vigil_out, numbers_only).ns_per_point);
+    float_ns.push_back(run_round(points, &vigil_out, float_only).ns_per_point);
+    vigil2_ns.push_back(run_round(points, &vigil_out, vigil_encode).ns_per_point);
+    naive2_ns.push_back(run_round(points, &naive_out, naive_encode).ns_per_point);
   }
-  std::printf("  of which std::to_chars(double) alone: %.1f ns\n", median(float_ns));
+  double num = median(numbers_ns), v2 = median(vigil2_ns), n2 = median(naive2_ns);
+  std::printf("number conversions alone (1 float, 2 integers, the timestamp), same rounds:\n");
+  std::printf("  numbers only       : %8.1f ns/point (std::to_chars(double) alone: %.1f ns)\n", num,
+              median(float_ns));
+  std::printf("  vigil encode_point : %8.1f ns/point\n", v2);
+  auto [nlo, nhi] = ratio_spread(vigil2_ns, numbers_ns);
+  std::printf("  ratio vigil/numbers: %8.2fx (per-round spread %.2f..%.2f)\n", v2 / num, nlo, nhi);
+  std::printf("  naive ostringstream: %8.1f ns/point (ratio naive/vigil %.2fx)\n", n2, n2 / v2);
+  std::printf("  ceiling of naive/vigil if everything but the numbers were free: %.1fx\n",
+              n2 / num);
   return 0;
 }

@@ -36,6 +36,11 @@ namespace {
 
 // 4096 records of about 560 bytes: 2.3 MiB, reserved at load time, never grown.
 constexpr size_t kRingRecords = 4096;
+// Slots that only free records may take: once the ring holds kRingRecords - kFreeHeadroom
+// records, allocs are dropped (a lost sample) while frees still get in. A dropped free would
+// leave a block that looks live forever (a phantom leak), so it is counted apart
+// (free_drops) and the trace server ends the session on it.
+constexpr size_t kFreeHeadroom = kRingRecords / 4;
 // Address space reserved (not committed) for sampled blocks. mimalloc hands it out in
 // 32 MiB segments per thread heap, so this holds the live sampled blocks of many threads.
 constexpr size_t kArenaBytes = size_t{4} << 30;
@@ -43,7 +48,8 @@ constexpr size_t kArenaBytes = size_t{4} << 30;
 // hook frame among this many.
 constexpr int kInnerScan = 8;
 
-Ring<SampleRecord, kRingRecords> g_ring;
+// constinit: zero-filled .bss, no constructor at start-up, no page touched until tracing.
+constinit Ring<SampleRecord, kRingRecords> g_ring;
 
 std::atomic<double> g_rate{1e-4};
 std::atomic<uint64_t> g_seed{0};
@@ -53,6 +59,7 @@ mi_arena_id_t g_arena_id{};
 std::atomic<uint64_t> g_samples{0};
 std::atomic<uint64_t> g_untracked{0};
 std::atomic<uint64_t> g_reentered{0};
+std::atomic<uint64_t> g_free_drops{0};
 
 bool in_hook_text(uintptr_t pc) {
   return pc >= reinterpret_cast<uintptr_t>(__start_vigil_hook_text) &&
@@ -84,7 +91,7 @@ uint32_t take_samples(ThreadState& t, size_t n) {
 
 VIGIL_HOOK_FN void record_alloc(void* p, size_t n, uint32_t nsamples) {
   // Unwinding costs about a microsecond; when the loop is behind, drop before paying it.
-  if (g_ring.looks_full()) {
+  if (g_ring.looks_full(kFreeHeadroom)) {
     g_ring.count_drop();
     return;
   }
@@ -99,16 +106,18 @@ VIGIL_HOOK_FN void record_alloc(void* p, size_t n, uint32_t nsamples) {
   if (keep < 0) keep = 0;
   uint32_t session = tl.session;
   uint64_t t = now_us();
-  bool ok = g_ring.push([&](SampleRecord& r) {
-    r.kind = SampleRecord::kAlloc;
-    r.nframes = static_cast<uint8_t>(keep);
-    r.nsamples = nsamples;
-    r.session = session;
-    r.size = n;
-    r.ptr = reinterpret_cast<uintptr_t>(p);
-    r.time_us = t;
-    memcpy(r.frames, frames + skip, sizeof(void*) * static_cast<size_t>(keep));
-  });
+  bool ok = g_ring.push(
+      [&](SampleRecord& r) {
+        r.kind = SampleRecord::kAlloc;
+        r.nframes = static_cast<uint8_t>(keep);
+        r.nsamples = nsamples;
+        r.session = session;
+        r.size = n;
+        r.ptr = reinterpret_cast<uintptr_t>(p);
+        r.time_us = t;
+        memcpy(r.frames, frames + skip, sizeof(void*) * static_cast<size_t>(keep));
+      },
+      kFreeHeadroom);
   if (ok) g_samples.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -117,19 +126,25 @@ VIGIL_HOOK_FN void record_alloc(void* p, size_t n, uint32_t nsamples) {
 void record_free(void* p) {
   uint32_t session = g_session.load(std::memory_order_relaxed);
   uint64_t t = now_us();
-  g_ring.push([&](SampleRecord& r) {
+  bool ok = g_ring.push([&](SampleRecord& r) {
     r.kind = SampleRecord::kFree;
     r.nframes = 0;
     r.session = session;
     r.ptr = reinterpret_cast<uintptr_t>(p);
     r.time_us = t;
   });
+  if (!ok) g_free_drops.fetch_add(1, std::memory_order_relaxed);
 }
 
 // Allocates a sampled block from this thread's arena heap and records it. `align` 0 means
 // the default alignment. Falls back to the ordinary heap (untracked) if the arena is full.
 VIGIL_HOOK_FN void* sampled_alloc(ThreadState& t, size_t n, size_t align, bool zero,
                                   uint32_t nsamples) {
+  // No room for its record: an ordinary block, so that its free takes no headroom either.
+  if (g_ring.looks_full(kFreeHeadroom)) {
+    g_ring.count_drop();
+    return detail::plain_alloc(n, align, zero);
+  }
   if (t.heap == nullptr) t.heap = mi_heap_new_in_arena(g_arena_id);
   void* p = nullptr;
   if (t.heap != nullptr) {
@@ -166,6 +181,8 @@ VIGIL_HOOK_FN void* traced_alloc_slow(size_t n, size_t align, bool zero) {
   ThreadState& t = tl;
   if (t.busy) {
     g_reentered.fetch_add(1, std::memory_order_relaxed);
+  } else if (t.quiet != 0) {
+    // vigil's own trace work: not sampled; HookQuiet restores the countdown.
   } else if (uint32_t ns = take_samples(t, n); VIGIL_UNLIKELY(ns != 0)) {
     t.busy = true;
     void* p = sampled_alloc(t, n, align, zero, ns);
@@ -187,8 +204,11 @@ VIGIL_HOOK_FN void* traced_realloc(void* p, size_t n) {
   if (p == nullptr) return traced_alloc(n, 0, false);
   ThreadState& t = tl;
   if (t.busy) return mi_realloc(p, n);
-  t.sampler.countdown -= static_cast<int64_t>(n);
-  uint32_t ns = take_samples(t, n);
+  uint32_t ns = 0;
+  if (t.quiet == 0) {
+    t.sampler.countdown -= static_cast<int64_t>(n);
+    ns = take_samples(t, n);
+  }
   bool was_sampled = in_arena(p);
   if (ns == 0 && !was_sampled) return mi_realloc(p, n);
   t.busy = true;
@@ -238,6 +258,16 @@ uint32_t hook_start(double rate, uint64_t seed) {
 
 void hook_stop() { detail::g_tracing.store(false, std::memory_order_relaxed); }
 
+HookQuiet::HookQuiet() {
+  ThreadState& t = tl;
+  if (t.quiet++ == 0) t.quiet_countdown = t.sampler.countdown;
+}
+
+HookQuiet::~HookQuiet() {
+  ThreadState& t = tl;
+  if (--t.quiet == 0) t.sampler.countdown = t.quiet_countdown;
+}
+
 bool hook_tracing() { return detail::g_tracing.load(std::memory_order_relaxed); }
 
 bool hook_pop(SampleRecord* out) { return g_ring.pop(out); }
@@ -248,6 +278,7 @@ HookStats hook_stats() {
   s.ring_drops = g_ring.dropped();
   s.untracked = g_untracked.load(std::memory_order_relaxed);
   s.reentered = g_reentered.load(std::memory_order_relaxed);
+  s.free_drops = g_free_drops.load(std::memory_order_relaxed);
   return s;
 }
 

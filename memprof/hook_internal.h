@@ -25,10 +25,12 @@ namespace vigil::memprof::detail {
 // Plain data only, so it is constant-initialised: no TLS constructor runs inside malloc.
 struct ThreadState {
   Sampler sampler;
-  uint32_t session = 0;       // the session `sampler` was set up for
-  bool busy = false;          // the reentrancy guard
-  uint64_t index = 0;         // 1-based thread number, mixed into the seed
-  mi_heap_t* heap = nullptr;  // this thread's heap in the sampling arena
+  uint32_t session = 0;         // the session `sampler` was set up for
+  bool busy = false;            // the reentrancy guard
+  uint32_t quiet = 0;           // HookQuiet nesting depth: allocations are not sampled
+  int64_t quiet_countdown = 0;  // the countdown saved by the outermost HookQuiet
+  uint64_t index = 0;           // 1-based thread number, mixed into the seed
+  mi_heap_t* heap = nullptr;    // this thread's heap in the sampling arena
 };
 
 // initial-exec: the hook is always linked into the executable, so the variable sits at a
@@ -38,11 +40,14 @@ extern constinit thread_local ThreadState tl __attribute__((tls_model("initial-e
 
 // g_tracing is the only flag the fast path reads. g_session is published with release
 // before g_tracing is set, so a thread that sees a new session also sees its rate and seed.
-extern std::atomic<bool> g_tracing;
-extern std::atomic<uint32_t> g_session;
+// Hidden: the entry points then read them with one RIP-relative load each, not through the
+// GOT (an extra lea per flag on every malloc and free; bench/alloc counts it).
+#define VIGIL_HOOK_HIDDEN __attribute__((visibility("hidden")))
+extern std::atomic<bool> g_tracing VIGIL_HOOK_HIDDEN;
+extern std::atomic<uint32_t> g_session VIGIL_HOOK_HIDDEN;
 // The sampling arena's address range, set once before the first session.
-extern std::atomic<uintptr_t> g_arena_begin;
-extern std::atomic<uintptr_t> g_arena_end;
+extern std::atomic<uintptr_t> g_arena_begin VIGIL_HOOK_HIDDEN;
+extern std::atomic<uintptr_t> g_arena_end VIGIL_HOOK_HIDDEN;
 
 inline bool tracing() { return VIGIL_UNLIKELY(g_tracing.load(std::memory_order_relaxed)); }
 

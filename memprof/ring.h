@@ -23,27 +23,35 @@ class Ring {
   static_assert(N >= 2 && (N & (N - 1)) == 0, "the capacity is a power of two");
 
  public:
-  Ring() {
-    for (size_t i = 0; i < N; ++i) slots_[i].seq.store(i, std::memory_order_relaxed);
-  }
+  // Constant: a static Ring is zero-filled .bss, and its pages become resident only as
+  // records are pushed (the hook's ring is 2.3 MiB; an idle vigil never touches it).
+  constexpr Ring() = default;
   Ring(const Ring&) = delete;
   Ring& operator=(const Ring&) = delete;
 
   static constexpr size_t capacity() { return N; }
 
   // Claims a slot and lets `fill(T&)` write the record in place. Returns false (and counts
-  // a drop) when the ring is full; `fill` is then not called.
+  // a drop) when the ring is full, or when fewer than `reserve` slots would stay free after
+  // this push; `fill` is then not called. The hook pushes allocs with a reserve and frees
+  // without, so a free finds room while allocs are already being refused.
+  // The reserve is exact for the claimed position: a push at position p succeeds only if
+  // p - head < N - reserve for a head it has read, and head only grows.
   template <class Fill>
-  bool push(Fill&& fill) {
+  bool push(Fill&& fill, size_t reserve = 0) {
     size_t pos = tail_.load(std::memory_order_relaxed);
     for (;;) {
       Slot& slot = slots_[pos & (N - 1)];
-      size_t seq = slot.seq.load(std::memory_order_acquire);
+      size_t seq = slot.load_seq(pos);
       auto diff = static_cast<intptr_t>(seq) - static_cast<intptr_t>(pos);
+      if (diff == 0 && reserve != 0 && used_at(pos) >= static_cast<intptr_t>(N - reserve)) {
+        dropped_.fetch_add(1, std::memory_order_relaxed);
+        return false;
+      }
       if (diff == 0) {
         if (tail_.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) {
           fill(slot.value);
-          slot.seq.store(pos + 1, std::memory_order_release);
+          slot.store_seq(pos, pos + 1);
           return true;
         }
       } else if (diff < 0) {
@@ -60,12 +68,12 @@ class Ring {
     size_t pos = head_.load(std::memory_order_relaxed);
     for (;;) {
       Slot& slot = slots_[pos & (N - 1)];
-      size_t seq = slot.seq.load(std::memory_order_acquire);
+      size_t seq = slot.load_seq(pos);
       auto diff = static_cast<intptr_t>(seq) - static_cast<intptr_t>(pos + 1);
       if (diff == 0) {
         if (head_.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) {
           *out = slot.value;
-          slot.seq.store(pos + N, std::memory_order_release);
+          slot.store_seq(pos, pos + N);
           return true;
         }
       } else if (diff < 0) {
@@ -76,10 +84,12 @@ class Ring {
     }
   }
 
-  // True when the ring looks full right now (a racy hint, for skipping work that would be
-  // dropped anyway). A producer that acts on it calls count_drop().
-  bool looks_full() const {
-    return tail_.load(std::memory_order_relaxed) - head_.load(std::memory_order_relaxed) >= N;
+  // True when the ring looks full right now, keeping `reserve` slots free (a racy hint, for
+  // skipping work that would be dropped anyway). A producer that acts on it calls
+  // count_drop().
+  bool looks_full(size_t reserve = 0) const {
+    return tail_.load(std::memory_order_relaxed) - head_.load(std::memory_order_relaxed) >=
+           N - reserve;
   }
   void count_drop() { dropped_.fetch_add(1, std::memory_order_relaxed); }
 
@@ -87,9 +97,24 @@ class Ring {
   uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
 
  private:
+  // Slots in use if a push took position `pos` now. Signed: a head read after `pos` may
+  // already be past it (the CAS then fails and the push retries).
+  intptr_t used_at(size_t pos) const {
+    return static_cast<intptr_t>(pos - head_.load(std::memory_order_relaxed));
+  }
+
   struct Slot {
-    std::atomic<size_t> seq;  // == position: free for that push; == position + 1: published
-    T value;
+    // The sequence number minus the slot's index, so that all-zero is the initial state
+    // (sequence == index). Sequence == position: free for that push; == position + 1:
+    // published.
+    std::atomic<size_t> seq_from_index{0};
+    size_t load_seq(size_t pos) const {
+      return seq_from_index.load(std::memory_order_acquire) + (pos & (N - 1));
+    }
+    void store_seq(size_t pos, size_t seq) {
+      seq_from_index.store(seq - (pos & (N - 1)), std::memory_order_release);
+    }
+    T value{};
   };
   alignas(64) std::atomic<size_t> tail_{0};
   alignas(64) std::atomic<size_t> head_{0};

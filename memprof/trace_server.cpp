@@ -9,6 +9,7 @@
 
 #include "logging/log.h"
 #include "memprof/hook.h"
+#include "memprof/libdw_api.h"
 #include "memprof/trace_encoder.h"
 
 namespace vigil::memprof {
@@ -26,7 +27,7 @@ constexpr int kMaxRecordsPerDrain = 16384;  // keeps one timer tick short
 constexpr int kSendBufferBytes = 256 * 1024;
 
 std::atomic<uint64_t> g_sessions{0}, g_refused{0}, g_samples{0}, g_collects{0}, g_queue_dropped{0},
-    g_bytes{0};
+    g_bytes{0}, g_free_lost{0};
 
 uint64_t now_us() {
   timespec ts;
@@ -63,6 +64,7 @@ TraceCounters trace_counters() {
   c.dropped = c.dropped_ring + c.dropped_backlog;
   c.untracked = h.untracked;
   c.bytes_queued = g_bytes.load(std::memory_order_relaxed);
+  c.free_lost = g_free_lost.load(std::memory_order_relaxed);
   return c;
 }
 
@@ -75,6 +77,7 @@ struct TraceServer::Session : trace::PacketSink {
   std::string peer;
   EncoderCounters reported;  // encoder counters already added to the globals
   uint64_t ring_drops_at_start = 0;
+  uint64_t free_drops_at_start = 0;
   bool warned_drops = false;
   bool write_failed = false;  // a uv_write was refused; the timer ends the session
   char read_buf[64];
@@ -120,6 +123,7 @@ void TraceServer::Session::on_packet(std::span<const uint8_t> packet) {
 }
 
 void TraceServer::Session::on_write(uv_write_t* req, int status) noexcept {
+  HookQuiet quiet;
   std::unique_ptr<WriteReq> w(reinterpret_cast<WriteReq*>(req));
   auto* self = static_cast<Session*>(req->data);
   if (status < 0 && status != UV_ECANCELED && self->server != nullptr) {
@@ -129,6 +133,7 @@ void TraceServer::Session::on_write(uv_write_t* req, int status) noexcept {
 }
 
 void TraceServer::Session::on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t*) noexcept {
+  HookQuiet quiet;
   auto* self = static_cast<Session*>(s->data);
   if (nread == 0 || self->server == nullptr) return;
   if (nread > 0) {
@@ -173,6 +178,7 @@ Status TraceServer::start() {
 }
 
 void TraceServer::stop() {
+  HookQuiet quiet;
   if (session_ != nullptr) end_session("stopping", false);
   if (timer_ != nullptr) {
     uv_close(reinterpret_cast<uv_handle_t*>(timer_),
@@ -189,7 +195,11 @@ void TraceServer::stop() {
 
 bool TraceServer::tracing() const { return session_ != nullptr; }
 
+// Every loop callback of the server holds a HookQuiet: its allocations (the symbolizer's
+// libdw and libelf, the encoder's caches, the write buffers) are vigil's own trace work and
+// stay out of the trace.
 void TraceServer::on_connection(uv_stream_t* server, int status) noexcept {
+  HookQuiet quiet;
   auto* self = static_cast<TraceServer*>(server->data);
   if (status < 0) {
     VIGIL_LOG(kLog, warning, "accept on memtrace port: %s", uv_err_name(status));
@@ -230,7 +240,13 @@ void TraceServer::accept_client() {
 
 void TraceServer::begin_session(uv_tcp_t* client) {
   auto* s = static_cast<Session*>(client->data);
-  if (!symbolizer_) symbolizer_ = std::make_unique<Symbolizer>();
+  if (!symbolizer_) {
+    symbolizer_ = std::make_unique<Symbolizer>();
+    if (libdw() == nullptr) {
+      VIGIL_LOG(kLog, warning, "memtrace: %s; frames are named by module and offset",
+                libdw_error().c_str());
+    }
+  }
   trace::TraceInfo info;
   info.sample_rate = config_.sampling_rate;
   info.word_size = 64;
@@ -249,7 +265,9 @@ void TraceServer::begin_session(uv_tcp_t* client) {
   int sndbuf = kSendBufferBytes;
   uv_send_buffer_size(reinterpret_cast<uv_handle_t*>(&s->tcp), &sndbuf);
   s->server = this;
-  s->ring_drops_at_start = hook_stats().ring_drops;
+  HookStats at_start = hook_stats();
+  s->ring_drops_at_start = at_start.ring_drops;
+  s->free_drops_at_start = at_start.free_drops;
   session_ = s;
   // The constructor sends the info packet: alone, first.
   s->encoder = std::make_unique<TraceEncoder>(*s, *symbolizer_, info, hook_session);
@@ -305,8 +323,18 @@ void TraceServer::end_session(const char* reason, bool graceful) {
 }
 
 void TraceServer::on_timer(uv_timer_t* timer) noexcept {
+  HookQuiet quiet;
   auto* self = static_cast<TraceServer*>(timer->data);
   self->drain();
+  if (Session* s = self->session_;
+      s != nullptr && hook_stats().free_drops != s->free_drops_at_start) {
+    // The ring had no room even for a free: past this point the trace would show that
+    // block live forever. End it here (gracefully: what was recorded is sent, so the trace
+    // is valid and ends now), logged and counted.
+    add(g_free_lost, 1);
+    self->end_session("a free record was dropped (ring full); the trace would show a leak", true);
+    return;
+  }
   self->flush_due();
   if (self->session_ != nullptr && self->session_->write_failed) {
     self->end_session("write failed", false);

@@ -39,6 +39,7 @@ struct TraceCounters {
   uint64_t dropped_backlog = 0;  // the client's write queue was over max_queue_bytes
   uint64_t untracked = 0;        // sampled blocks outside the arena (never collected)
   uint64_t bytes_queued = 0;     // trace bytes handed to the socket
+  uint64_t free_lost = 0;        // sessions ended because a free record found no room
 };
 TraceCounters trace_counters();
 

@@ -198,6 +198,28 @@ TEST_CASE("a full ring drops samples and counts them") {
   CHECK(hook_stats().ring_drops - drops_before >= 6000 - 4096);
   for (auto* b : blocks) free(b);
   drain();
+  // The ring holds 4096 records; allocs may fill 3072 of them, the last 1024 are for frees.
+  CHECK(g_count == 3072);
+}
+
+TEST_CASE(
+    "a ring full of samples still takes the frees of sampled blocks, then counts a lost free") {
+  drain();
+  static void* blocks[4096];
+  vigil::memprof::HookStats before = hook_stats();
+  REQUIRE(hook_start(1.0, 7) != 0);
+  for (auto& b : blocks) b = malloc(64);  // 3072 recorded, the rest refused
+  vigil::memprof::HookStats full = hook_stats();
+  for (size_t i = 0; i < 1024; ++i) free(blocks[i]);  // the headroom takes these
+  vigil::memprof::HookStats headroom_used = hook_stats();
+  free(blocks[1024]);  // no room left at all
+  vigil::memprof::HookStats after = hook_stats();
+  hook_stop();
+  for (size_t i = 1025; i < 4096; ++i) free(blocks[i]);
+  drain();
+  CHECK(full.ring_drops - before.ring_drops == 4096 - 3072);
+  CHECK(headroom_used.free_drops == before.free_drops);
+  CHECK(after.free_drops == before.free_drops + 1);
   CHECK(g_count == 4096);
 }
 

@@ -36,6 +36,23 @@ TEST_CASE("a full ring refuses the push and counts a drop") {
   CHECK(ring.dropped() == 1);
 }
 
+TEST_CASE("a push with a reserve leaves that many slots to pushes without one") {
+  Ring<int, 8> ring;
+  int pushed = 0;
+  while (ring.push([](int& v) { v = 1; }, 2)) ++pushed;
+  CHECK(pushed == 6);
+  CHECK(ring.looks_full(2));
+  CHECK_FALSE(ring.looks_full());
+  CHECK(ring.push([](int& v) { v = 2; }));
+  CHECK(ring.push([](int& v) { v = 3; }));
+  CHECK_FALSE(ring.push([](int& v) { v = 4; }));
+  CHECK(ring.dropped() == 2);
+  int v = 0;
+  REQUIRE(ring.pop(&v));
+  CHECK(ring.push([](int& x) { x = 5; }));  // a free slot again, for either kind
+  CHECK_FALSE(ring.push([](int& x) { x = 6; }, 2));
+}
+
 TEST_CASE("a full ring looks full until a record is popped") {
   Ring<int, 2> ring;
   CHECK_FALSE(ring.looks_full());
