@@ -78,6 +78,10 @@ class QueuedOutput : public Output {
   // For log lines: "output/influx/main (udp://127.0.0.1:8089)".
   const std::string& label() const { return label_; }
 
+  // Timestamps are written in units of `unit_ns` nanoseconds (1 unless set: the http
+  // output's `precision=`). A point's time is cut down to the unit before encoding.
+  void set_time_unit(int64_t unit_ns);
+
   void on_resume() final { flush(); }
   void on_stop() final;
 
@@ -87,6 +91,8 @@ class QueuedOutput : public Output {
   void end_drain();
   void closed_one();
   void note_failure(std::string_view error);
+  // `p`, or a copy in scaled_ with its time in the output's unit.
+  const Point& in_time_unit(const Point& p);
 
   uv_loop_t* loop_;
   std::string label_;
@@ -108,6 +114,8 @@ class QueuedOutput : public Output {
   uint64_t unencodable_ = 0;  // Points with no valid field (counted in dropped too).
   uint64_t uncarriable_ = 0;  // Lines the transport cannot carry (counted in dropped too).
   std::vector<std::function<void()>> done_;
+  int64_t time_unit_ns_ = 1;
+  Point scaled_;
 };
 
 }  // namespace vigil::metrics
