@@ -27,15 +27,17 @@ bool fill_address(const std::string& path, sockaddr_un* addr) {
   return true;
 }
 
-// True iff a process accepts connections on the socket file at `addr`. A full backlog
-// (EAGAIN) still means a live listener.
-bool answers(const sockaddr_un& addr) {
+// Whether a process accepts connections on the socket file at `addr`: 0 when none does
+// (ECONNREFUSED: a file left by a process that died), -1 when one does (a full backlog,
+// EAGAIN, counts too), else the errno that kept us from telling (EACCES, ...).
+int probe(const sockaddr_un& addr) {
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) return false;
+  if (fd < 0) return errno;
   int rc = connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
-  bool live = rc == 0 || errno == EAGAIN || errno == EINPROGRESS;
+  int err = rc == 0 ? 0 : errno;
   close(fd);
-  return live;
+  if (rc == 0 || err == EAGAIN || err == EINPROGRESS) return -1;
+  return err == ECONNREFUSED || err == ENOENT ? 0 : err;
 }
 
 // Clears the way for a bind at `path`: nothing there, or a dead socket file (removed).
@@ -47,7 +49,9 @@ Status clear_path(const std::string& path, const sockaddr_un& addr) {
   if (!S_ISSOCK(st.st_mode)) {
     return Status::error("listen unix " + path + ": file exists and is not a socket");
   }
-  if (answers(addr)) return Status::error(path + " is in use by a running process");
+  int state = probe(addr);
+  if (state < 0) return Status::error(path + " is in use by a running process");
+  if (state > 0) return errno_error(path, state);
   if (unlink(path.c_str()) != 0 && errno != ENOENT) return errno_error(path, errno);
   return Status();
 }
