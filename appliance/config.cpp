@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <set>
 #include <sstream>
@@ -185,7 +186,11 @@ bool excerpt_position(const std::string& what, size_t* line, size_t* column) {
     size_t prev_bar = prev.find(" | ");
     if (caret != std::string::npos && bar != std::string::npos && bar > 0 && bar < caret &&
         prev_bar == bar && std::isdigit(static_cast<unsigned char>(prev[bar - 1]))) {
-      *line = std::stoul(prev.substr(0, bar));
+      size_t start = prev.find_first_not_of(' ');
+      size_t n = 0;
+      auto [end, ec] = std::from_chars(prev.data() + start, prev.data() + bar, n);
+      if (ec != std::errc() || end != prev.data() + bar) return false;
+      *line = n;
       *column = caret - (bar + 3) + 1;
       return true;
     }
