@@ -44,42 +44,25 @@ std::function<void()> expect(const std::shared_ptr<StopBarrier>& barrier) {
   return [barrier] { barrier->release(); };
 }
 
-// Runs `fn` on the loop's next iteration, from a timer that closes itself. For stop()
-// called after the stop has completed: its callback still runs from uv_run, as documented.
+// Runs `fn` from the loop, in the close callback of a handle made for it: uv_close()
+// always defers its callback to uv_run. For stop() called after the stop has completed.
 void run_soon(uv_loop_t* loop, std::function<void()> fn) {
   struct Soon {
     uv_timer_t timer;
     std::function<void()> fn;
   };
   auto* soon = new Soon{{}, std::move(fn)};
-  int rc = uv_timer_init(loop, &soon->timer);
-  if (rc == 0) {
-    soon->timer.data = soon;
-    rc = uv_timer_start(
-        &soon->timer,
-        [](uv_timer_t* t) noexcept {
-          uv_close(reinterpret_cast<uv_handle_t*>(t), [](uv_handle_t* h) noexcept {
-            auto* self = static_cast<Soon*>(h->data);
-            std::function<void()> f = std::move(self->fn);
-            delete self;
-            f();
-          });
-        },
-        0, 0);
-    if (rc == 0) return;
-    // Started failed: the handle is initialised, so it must be closed; run fn from there.
-    uv_close(reinterpret_cast<uv_handle_t*>(&soon->timer), [](uv_handle_t* h) noexcept {
-      auto* self = static_cast<Soon*>(h->data);
-      std::function<void()> f = std::move(self->fn);
-      delete self;
-      f();
-    });
+  if (int rc = uv_timer_init(loop, &soon->timer); rc != 0) {
+    VIGIL_LOG(kLog, error, "stop callback: uv_timer_init: %s; running it now", uv_err_name(rc));
+    std::unique_ptr<Soon> self(soon);
+    self->fn();
     return;
   }
-  VIGIL_LOG(kLog, error, "stop callback: uv_timer_init: %s; running it now", uv_err_name(rc));
-  std::function<void()> f = std::move(soon->fn);
-  delete soon;
-  f();
+  soon->timer.data = soon;
+  uv_close(reinterpret_cast<uv_handle_t*>(&soon->timer), [](uv_handle_t* h) noexcept {
+    std::unique_ptr<Soon> self(static_cast<Soon*>(h->data));
+    self->fn();
+  });
 }
 
 }  // namespace
@@ -151,6 +134,7 @@ Monitor::Monitor(uv_loop_t* loop, Config config) : impl_(std::make_unique<Impl>(
 Monitor::~Monitor() { stop(); }
 
 Status Monitor::start() {
+  if (impl_->started) return Status::error("start: the monitor is already started");
   if (impl_->stop_state->stopping) return Status::error("start: the monitor was stopped");
   Status st = impl_->start_parts(this);
   if (!st.ok()) {

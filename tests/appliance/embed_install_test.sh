@@ -36,9 +36,11 @@ echo "c++ -std=c++20 embed.cpp -o embed $flags"
 # shellcheck disable=SC2086
 c++ -std=c++20 "$embed_cpp" -o "$dir/embed" $flags 2>"$dir/cc.log" ||
   { cat "$dir/cc.log"; fail "out-of-tree build against vigil.pc"; }
-if nm --defined-only "$dir/embed" | grep -qwE 'T (malloc|free)'; then
-  fail "embed defines malloc: the library pulled in the allocator hook"
-fi
+for exe in "$dir/embed" "$build/examples/embed"; do
+  if nm --defined-only "$exe" | grep -qwE 'T (malloc|free)'; then
+    fail "$exe defines malloc: the library pulled in the allocator hook"
+  fi
+done
 if readelf -d "$dir/embed" "$libdir/libvigil.so" | grep NEEDED | grep -q mimalloc; then
   fail "embed or libvigil.so needs libmimalloc, which replaces malloc process-wide"
 fi
