@@ -32,6 +32,13 @@ echo "installed: $(cd "$dir/root" && find . -name 'libvigil*' -o -name '*.pc' | 
 # The sysroot maps the .pc files' /usr/local paths into the destdir, as an installed tree.
 pc_run() { PKG_CONFIG_PATH="$pcdir" PKG_CONFIG_SYSROOT_DIR="$dir/root" pkg-config "$@"; }
 flags=$(pc_run --cflags --libs vigil) || fail "pkg-config --cflags --libs vigil"
+# Every installed header compiles (all in one file) against the installed tree alone.
+incdir=$(dirname "$(dirname "$hdr")")
+(cd "$incdir" && find . -name '*.h' | sort | sed 's|^\./\(.*\)$|#include "\1"|') >"$dir/all.cpp"
+# shellcheck disable=SC2086
+c++ -std=c++20 -fsyntax-only "$dir/all.cpp" $(pc_run --cflags vigil) 2>"$dir/cc.log" ||
+  { cat "$dir/cc.log"; fail "the installed headers do not compile on their own"; }
+echo "$(wc -l <"$dir/all.cpp") installed headers compile together"
 echo "c++ -std=c++20 embed.cpp -o embed $flags"
 # shellcheck disable=SC2086
 c++ -std=c++20 "$embed_cpp" -o "$dir/embed" $flags 2>"$dir/cc.log" ||
