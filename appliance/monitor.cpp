@@ -4,34 +4,65 @@
 
 #include <memory>
 #include <utility>
+#include <vector>
 
+#include "appliance/memtrace_port.h"
 #include "logging/log.h"
 #include "metrics/influx_outputs.h"
 #include "metrics/pipeline.h"
 #include "net/control.h"
 #include "net/control_server.h"
-#ifdef VIGIL_HAVE_MEMPROF
-#include "memprof/trace_server.h"
-#endif
 
 namespace vigil {
 namespace {
 
 logging::Source kLog{"appliance"};
 
-// Counts the parts still stopping; the last one to finish runs `done`. Shared by the
-// callbacks, so it outlives the Monitor if the loop runs after the Monitor is gone.
+// The stop's outcome, shared with the parts' callbacks so that it outlives the Monitor if
+// the loop runs after the Monitor is gone.
+struct StopState {
+  bool stopping = false;
+  bool stopped = false;                        // every part has stopped and every handle is closed
+  std::vector<std::function<void()>> waiters;  // stop()'s callbacks, run once stopped
+};
+
+// Counts the parts still stopping; the last one to finish marks the stop done.
 struct StopBarrier {
   int pending = 1;  // The extra 1 is released once every part has been asked to stop.
-  std::function<void()> done;
+  std::shared_ptr<StopState> state;
+  void release() {
+    if (--pending != 0) return;
+    state->stopped = true;
+    std::vector<std::function<void()>> waiters = std::move(state->waiters);
+    for (auto& w : waiters) w();
+  }
 };
 
 // A callback for one part to call when it has stopped.
 std::function<void()> expect(const std::shared_ptr<StopBarrier>& barrier) {
   ++barrier->pending;
-  return [barrier] {
-    if (--barrier->pending == 0 && barrier->done) barrier->done();
+  return [barrier] { barrier->release(); };
+}
+
+// Runs `fn` from the loop, in the close callback of a handle made for it: uv_close()
+// always defers its callback to uv_run. For stop() called after the stop has completed.
+void run_soon(uv_loop_t* loop, std::function<void()> fn) {
+  struct Soon {
+    uv_timer_t timer;
+    std::function<void()> fn;
   };
+  auto* soon = new Soon{{}, std::move(fn)};
+  if (int rc = uv_timer_init(loop, &soon->timer); rc != 0) {
+    VIGIL_LOG(kLog, error, "stop callback: uv_timer_init: %s; running it now", uv_err_name(rc));
+    std::unique_ptr<Soon> self(soon);
+    self->fn();
+    return;
+  }
+  soon->timer.data = soon;
+  uv_close(reinterpret_cast<uv_handle_t*>(&soon->timer), [](uv_handle_t* h) noexcept {
+    std::unique_ptr<Soon> self(static_cast<Soon*>(h->data));
+    self->fn();
+  });
 }
 
 }  // namespace
@@ -46,16 +77,34 @@ struct Monitor::Impl {
   std::function<void()> shutdown_handler;
   bool started = false;
   bool pipeline_started = false;
-  bool stopping = false;
-#ifdef VIGIL_HAVE_MEMPROF
-  std::unique_ptr<memprof::TraceServer> memtrace;  // the memtrace port (memprof builds only)
-#endif
+  std::shared_ptr<StopState> stop_state = std::make_shared<StopState>();
+  // The memtrace port: only when the program links vigil-memprof (appliance/memtrace_port.h).
+  std::unique_ptr<MemtracePort> memtrace;
   // The control plane. The controller outlives the server that calls it.
   std::unique_ptr<net::Controller> controller;
   std::unique_ptr<net::ControlServer> control;
 
+  Status start_parts(Monitor* self);
+  Status start_memtrace();
   Status start_control(Monitor* self);
 };
+
+Status Monitor::Impl::start_memtrace() {
+  const MemtraceProvider* provider = memtrace_provider();
+  if (config.memtrace.listen.empty()) return Status();
+  if (provider == nullptr) {
+    VIGIL_LOG(kLog, info,
+              "memtrace port off: this program does not link vigil-memprof "
+              "(memtrace.listen=%s ignored)",
+              config.memtrace.listen.c_str());
+    return Status();
+  }
+  memtrace = provider->make(loop, config.memtrace, config.hostname);
+  if (Status st = memtrace->start(); !st.ok()) return st;
+  pipeline->add_counter("trace_samples", provider->samples);
+  pipeline->add_counter("trace_drops", provider->drops);
+  return Status();
+}
 
 Status Monitor::Impl::start_control(Monitor* self) {
   const ControlConfig& cc = config.control;
@@ -88,7 +137,22 @@ Monitor::Monitor(uv_loop_t* loop, Config config) : impl_(std::make_unique<Impl>(
 Monitor::~Monitor() { stop(); }
 
 Status Monitor::start() {
-  const LoggingConfig& lc = impl_->config.logging;
+  if (impl_->started) return Status::error("start: the monitor is already started");
+  if (impl_->stop_state->stopping) return Status::error("start: the monitor was stopped");
+  Status st = impl_->start_parts(this);
+  if (!st.ok()) {
+    stop();  // Whatever did start stops, in reverse order, behind the stop barrier.
+    return st;
+  }
+  impl_->started = true;
+  VIGIL_LOG(kLog, info, "vigil started on host %s", impl_->config.hostname.c_str());
+  return Status();
+}
+
+// Starts the parts in order: logging, the pipeline, memtrace, control. Stops at the first
+// error; the caller stops what was started.
+Status Monitor::Impl::start_parts(Monitor* self) {
+  const LoggingConfig& lc = config.logging;
   logging::set_format(lc.format == "json" ? logging::Format::json : logging::Format::text);
   for (const std::string& spec_text : {lc.level, lc.levels}) {
     if (spec_text.empty()) continue;
@@ -99,45 +163,44 @@ Status Monitor::start() {
   }
   // The influx-tcp, influx-udp and influx-http kinds, before the pipeline builds outputs.
   metrics::register_influx_outputs();
-  if (Status st = impl_->pipeline->start(); !st.ok()) return st;
-  impl_->pipeline_started = true;
-#ifdef VIGIL_HAVE_MEMPROF
-  impl_->memtrace = std::make_unique<memprof::TraceServer>(impl_->loop, impl_->config.memtrace,
-                                                           impl_->config.hostname);
-  if (Status st = impl_->memtrace->start(); !st.ok()) {
-    impl_->memtrace.reset();
-    return st;
-  }
-  impl_->pipeline->add_counter("trace_samples", [] { return memprof::trace_counters().samples; });
-  impl_->pipeline->add_counter("trace_drops", [] { return memprof::trace_counters().dropped; });
-#endif
-  if (Status st = impl_->start_control(this); !st.ok()) return st;
-  net::ControlStats* cs = &impl_->controller->stats();
-  impl_->pipeline->add_counter("control_commands_ok", [cs] { return cs->commands_ok.load(); });
-  impl_->pipeline->add_counter("control_commands_error",
-                               [cs] { return cs->commands_error.load(); });
-  impl_->pipeline->add_counter("control_denied", [cs] { return cs->denied_peers.load(); });
-  impl_->pipeline->add_counter("control_over_limit", [cs] { return cs->over_limit.load(); });
-  impl_->started = true;
-  VIGIL_LOG(kLog, info, "vigil started on host %s", impl_->config.hostname.c_str());
+  if (Status st = pipeline->start(); !st.ok()) return st;
+  pipeline_started = true;
+  if (Status st = start_memtrace(); !st.ok()) return st;
+  if (Status st = start_control(self); !st.ok()) return st;
+  net::ControlStats* cs = &controller->stats();
+  pipeline->add_counter("control_commands_ok", [cs] { return cs->commands_ok.load(); });
+  pipeline->add_counter("control_commands_error", [cs] { return cs->commands_error.load(); });
+  pipeline->add_counter("control_denied", [cs] { return cs->denied_peers.load(); });
+  pipeline->add_counter("control_over_limit", [cs] { return cs->over_limit.load(); });
   return Status();
 }
 
 void Monitor::stop(std::function<void()> done) {
-  if (impl_->stopping) return;
-  impl_->stopping = true;
+  StopState& state = *impl_->stop_state;
+  if (done) {
+    if (state.stopped) {
+      run_soon(impl_->loop, std::move(done));
+    } else {
+      state.waiters.push_back(std::move(done));
+    }
+  }
+  if (state.stopping) return;
+  state.stopping = true;
   if (impl_->started) VIGIL_LOG(kLog, info, "stopping");
-#ifdef VIGIL_HAVE_MEMPROF
-  if (impl_->memtrace) impl_->memtrace->stop();  // synchronous: handles close on the loop
-#endif
   auto barrier = std::make_shared<StopBarrier>();
-  barrier->done = std::move(done);
-  // Each part is asked to stop with its own callback from expect(barrier); parts stop in
-  // reverse order of creation.
+  barrier->state = impl_->stop_state;
+  // Each part is asked to stop with its own callback from expect(barrier), in reverse order
+  // of start: control, memtrace, the pipeline.
   if (impl_->control) impl_->control->close(expect(barrier));
+  if (impl_->memtrace) impl_->memtrace->stop(expect(barrier));
   // Outputs get up to 5 s to send what is queued (spec/control-protocol.md §5.2).
   if (impl_->pipeline_started) impl_->pipeline->shutdown(std::chrono::seconds(5), expect(barrier));
-  if (--barrier->pending == 0 && barrier->done) barrier->done();
+  if (barrier->pending == 1 && !state.waiters.empty()) {
+    // Nothing was running: `done` still runs from the loop, never inside stop().
+    run_soon(impl_->loop, [barrier] { barrier->release(); });
+  } else {
+    barrier->release();
+  }
 }
 
 void Monitor::add_source(std::unique_ptr<metrics::Source> source) {
@@ -159,11 +222,6 @@ void Monitor::request_shutdown() {
 const Config& Monitor::config() const { return impl_->config; }
 metrics::Registry& Monitor::elements() { return impl_->elements; }
 int Monitor::control_port() const { return impl_->control ? impl_->control->tcp_port() : 0; }
-int Monitor::memtrace_port() const {
-#ifdef VIGIL_HAVE_MEMPROF
-  if (impl_->memtrace) return impl_->memtrace->port();
-#endif
-  return 0;
-}
+int Monitor::memtrace_port() const { return impl_->memtrace ? impl_->memtrace->port() : 0; }
 
 }  // namespace vigil

@@ -6,8 +6,13 @@
 //   uv_loop_t loop; uv_loop_init(&loop);
 //   vigil::Monitor monitor(&loop, config);
 //   if (auto st = monitor.start(); !st.ok()) { ...st.message()...; }
-//   uv_run(&loop, UV_RUN_DEFAULT);   // returns after monitor.stop() has finished
-//   uv_loop_close(&loop);            // returns 0
+//   ... later, from a timer, a signal handle or the `shutdown` command:
+//   monitor.stop([] { /* every vigil handle is closed */ });
+//   uv_run(&loop, UV_RUN_DEFAULT);   // returns after the stop has finished and `done` ran
+//   uv_loop_close(&loop);            // returns 0, with the Monitor still alive
+//
+// The memtrace port exists only in programs that link the opt-in vigil-memprof library
+// (appliance/memtrace_port.h); elsewhere memtrace.listen is ignored.
 #pragma once
 
 #include <uv.h>
@@ -33,13 +38,17 @@ class Monitor {
   Monitor(const Monitor&) = delete;
   Monitor& operator=(const Monitor&) = delete;
 
-  // Applies the logging config, binds the listeners and starts the timers. On error
-  // (e.g. "listen 0.0.0.0:2323: EADDRINUSE") nothing is left running.
+  // Applies the logging config, then starts the pipeline, the memtrace port and the control
+  // listeners, in that order. On error (e.g. "listen 0.0.0.0:2323: EADDRINUSE") what had
+  // started is stopped as by stop(): after the loop runs, no handle is left. A Monitor
+  // is started at most once; start() after stop() is an error.
   Status start();
 
   // Graceful stop: stop accepting connections, poll nothing more, flush every output for
-  // up to 5 s, remove the Unix socket file, close every handle. Idempotent. `done`, if
-  // given, runs on the loop once everything is closed.
+  // up to 5 s, remove the Unix socket file, close every handle; the parts stop in reverse
+  // order of start. Idempotent. `done`, if given, runs on the loop (never inside stop())
+  // once everything is closed; every call's `done` runs, also a call made after the stop
+  // (for example by `shutdown`) has already finished.
   void stop(std::function<void()> done = {});
 
   // What the `shutdown` command does after replying. By default it calls stop(); the

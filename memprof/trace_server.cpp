@@ -5,7 +5,10 @@
 
 #include <atomic>
 #include <cstring>
+#include <functional>
+#include <memory>
 #include <span>
+#include <string>
 
 #include "logging/log.h"
 #include "memprof/hook.h"
@@ -50,6 +53,33 @@ std::string peer_name(uv_tcp_t* tcp) {
 
 void add(std::atomic<uint64_t>& c, uint64_t n) { c.fetch_add(n, std::memory_order_relaxed); }
 
+// The TraceServer that listens in this process, if any (loop thread only).
+const TraceServer* g_listening = nullptr;
+int g_listening_port = 0;
+
+// Counts the handles that stop() is closing; the last close callback runs `done`.
+struct ClosePending {
+  int count = 1;  // The extra 1 is released once stop() has closed everything.
+  std::function<void()> done;
+  void release() {
+    if (--count == 0 && done) done();
+  }
+};
+
+// Closes `h` (allocated with new as T), deletes it and then releases `pending`.
+template <class T>
+void close_counted(T* h, const std::shared_ptr<ClosePending>& pending) {
+  ++pending->count;
+  h->data = new std::shared_ptr<ClosePending>(pending);
+  uv_close(reinterpret_cast<uv_handle_t*>(h), [](uv_handle_t* handle) noexcept {
+    auto* slot = static_cast<std::shared_ptr<ClosePending>*>(handle->data);
+    std::shared_ptr<ClosePending> p = std::move(*slot);
+    delete slot;
+    delete reinterpret_cast<T*>(handle);
+    p->release();
+  });
+}
+
 }  // namespace
 
 TraceCounters trace_counters() {
@@ -79,12 +109,18 @@ struct TraceServer::Session : trace::PacketSink {
   uint64_t ring_drops_at_start = 0;
   uint64_t free_drops_at_start = 0;
   bool warned_drops = false;
-  bool write_failed = false;  // a uv_write was refused; the timer ends the session
+  bool write_failed = false;              // a uv_write was refused; the timer ends the session
+  std::shared_ptr<ClosePending> closing;  // set by stop(): released once the socket is freed
   char read_buf[64];
 
   void on_packet(std::span<const uint8_t> packet) override;
   void close() { uv_close(reinterpret_cast<uv_handle_t*>(&tcp), on_close); }
-  static void on_close(uv_handle_t* h) noexcept { delete static_cast<Session*>(h->data); }
+  static void on_close(uv_handle_t* h) noexcept {
+    auto* self = static_cast<Session*>(h->data);
+    std::shared_ptr<ClosePending> closing = std::move(self->closing);
+    delete self;
+    if (closing) closing->release();
+  }
   static void on_write(uv_write_t* req, int status) noexcept;
   static void on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t*) noexcept;
   static void on_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) noexcept {
@@ -154,6 +190,12 @@ Status TraceServer::start() {
   if (config_.listen.empty() || listener_ != nullptr) return Status();
   Result<Address> addr = parse_address(config_.listen);
   if (!addr.ok()) return Status::error("memtrace.listen: " + addr.status().message());
+  if (g_listening != nullptr) {
+    return Status::error("memtrace.listen " + config_.listen +
+                         ": this process already has a memtrace port (port " +
+                         std::to_string(g_listening_port) +
+                         "); the sampling ring is process-wide, so there is one per process");
+  }
   listener_ = new uv_tcp_t;
   uv_tcp_init(loop_, listener_);
   listener_->data = this;
@@ -169,6 +211,8 @@ Status TraceServer::start() {
   int len = sizeof ss;
   uv_tcp_getsockname(listener_, reinterpret_cast<sockaddr*>(&ss), &len);
   port_ = Address{ss}.port();
+  g_listening = this;
+  g_listening_port = port_;
   timer_ = new uv_timer_t;
   uv_timer_init(loop_, timer_);
   timer_->data = this;
@@ -177,20 +221,26 @@ Status TraceServer::start() {
   return Status();
 }
 
-void TraceServer::stop() {
+void TraceServer::stop(std::function<void()> closed) {
   HookQuiet quiet;
-  if (session_ != nullptr) end_session("stopping", false);
+  auto pending = std::make_shared<ClosePending>();
+  pending->done = std::move(closed);
+  if (session_ != nullptr) {
+    ++pending->count;
+    session_->closing = pending;
+    end_session("stopping", false);
+  }
   if (timer_ != nullptr) {
-    uv_close(reinterpret_cast<uv_handle_t*>(timer_),
-             [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+    close_counted(timer_, pending);
     timer_ = nullptr;
   }
   if (listener_ != nullptr) {
-    uv_close(reinterpret_cast<uv_handle_t*>(listener_),
-             [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
+    close_counted(listener_, pending);
     listener_ = nullptr;
   }
+  if (g_listening == this) g_listening = nullptr;
   port_ = 0;
+  pending->release();
 }
 
 bool TraceServer::tracing() const { return session_ != nullptr; }

@@ -14,11 +14,14 @@
 // A slow client never blocks an allocating thread: while the socket's write queue holds
 // more than memtrace.max_queue_bytes, new samples are dropped and counted, and the trace
 // stays valid. Drops are logged (source "memprof") and exposed by trace_counters().
+// One memtrace port per process: the hook's ring and counters are process-wide, so a second
+// TraceServer that starts while one listens gets an error, not a second drain of the ring.
 #pragma once
 
 #include <uv.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -54,10 +57,13 @@ class TraceServer {
   TraceServer& operator=(const TraceServer&) = delete;
 
   // Binds and listens on config.listen ("listen 0.0.0.0:4242: EADDRINUSE" on failure,
-  // with nothing left open). An empty listen address does nothing.
+  // with nothing left open; "memtrace.listen ...: this process already has a memtrace
+  // port" while another TraceServer listens). An empty listen address does nothing.
   Status start();
   // Closes the listener, the timer and the client (without flushing). Idempotent.
-  void stop();
+  // `closed`, if given, runs on the loop once the handles closed by this call are freed
+  // (at once when there is none).
+  void stop(std::function<void()> closed = {});
 
   // The bound port, or 0 when not listening.
   int port() const { return port_; }

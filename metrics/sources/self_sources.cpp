@@ -6,6 +6,9 @@
 
 #ifdef VIGIL_USE_MIMALLOC
 #include <mimalloc.h>
+// A weak reference: the library does not pull mimalloc into an embedding program (loading
+// libmimalloc replaces malloc process-wide). The source exists when the program links it.
+#pragma weak mi_process_info
 #endif
 
 #include "logging/log.h"
@@ -90,6 +93,7 @@ std::unique_ptr<Source> make_process_source(const BuiltinOptions& o) {
 
 std::unique_ptr<Source> make_allocator_source(const BuiltinOptions&) {
 #ifdef VIGIL_USE_MIMALLOC
+  if (&mi_process_info == nullptr) return nullptr;  // the program does not link mimalloc
   return std::make_unique<AllocatorSource>();
 #else
   return nullptr;

@@ -1,6 +1,7 @@
 #include "net_test_util.h"
 
 #include <arpa/inet.h>
+#include <doctest/doctest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -108,6 +109,20 @@ std::string talk(int port, std::string_view data, bool half_close) {
   close(fd);
   return reply;
 }
+
+Watchdog::Watchdog(uv_loop_t* loop) {
+  REQUIRE(uv_timer_init(loop, &timer) == 0);
+  REQUIRE(uv_timer_start(
+              &timer,
+              [](uv_timer_t* t) {
+                FAIL_CHECK("watchdog: the loop did not end");
+                uv_stop(t->loop);
+              },
+              10'000, 0) == 0);
+  uv_unref(reinterpret_cast<uv_handle_t*>(&timer));
+}
+
+void Watchdog::close() { uv_close(reinterpret_cast<uv_handle_t*>(&timer), nullptr); }
 
 ServerFixture::ServerFixture(net::ServerOptions options)
     : controller(&pipeline.registry, [this] { ++shutdowns; }) {

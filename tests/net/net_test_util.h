@@ -47,6 +47,14 @@ std::string read_line(int fd);
 // Connects, sends `data`, half-closes if asked, and returns everything read until EOF.
 std::string talk(int port, std::string_view data, bool half_close = true);
 
+// Fails the test and stops the loop if it is still running after 10 s. Unreferenced, so it
+// does not keep the loop alive by itself. close() before the loop is closed.
+struct Watchdog {
+  explicit Watchdog(uv_loop_t* loop);
+  void close();
+  uv_timer_t timer;
+};
+
 // A loop, a controller on a Pipeline and a ControlServer, for socket tests. The loop runs
 // on the test thread only inside run_client() and finish().
 struct ServerFixture {

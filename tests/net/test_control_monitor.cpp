@@ -14,6 +14,7 @@ using vigil::test::connect_unix;
 using vigil::test::read_line;
 using vigil::test::send_all;
 using vigil::test::talk;
+using vigil::test::Watchdog;
 
 namespace {
 
@@ -26,24 +27,6 @@ bool exists(const std::string& path) {
   struct stat st;
   return lstat(path.c_str(), &st) == 0;
 }
-
-// Fails the test and stops the loop if it is still running after 10 s. Unreferenced, so it
-// does not keep the loop alive by itself.
-struct Watchdog {
-  explicit Watchdog(uv_loop_t* loop) {
-    uv_timer_init(loop, &timer);
-    uv_timer_start(
-        &timer,
-        [](uv_timer_t* t) {
-          FAIL_CHECK("watchdog: the loop did not end");
-          uv_stop(t->loop);
-        },
-        10'000, 0);
-    uv_unref(reinterpret_cast<uv_handle_t*>(&timer));
-  }
-  void close() { uv_close(reinterpret_cast<uv_handle_t*>(&timer), nullptr); }
-  uv_timer_t timer;
-};
 
 }  // namespace
 
