@@ -51,9 +51,19 @@ __attribute__((noinline)) void* allocate_here(size_t n) {
   return p;
 }
 
+// Each case starts from a stopped hook and an empty ring, whatever ran before it, so that
+// a case passes alone (-tc) or in any order.
+struct CleanHook {
+  CleanHook() {
+    hook_stop();
+    drain();
+  }
+};
+
 }  // namespace
 
-TEST_CASE("with tracing off, blocks come from mimalloc and nothing is recorded") {
+TEST_CASE_FIXTURE(CleanHook,
+                  "with tracing off, blocks come from mimalloc and nothing is recorded") {
   drain();
   void* p = malloc(100);
   REQUIRE(p != nullptr);
@@ -64,7 +74,8 @@ TEST_CASE("with tracing off, blocks come from mimalloc and nothing is recorded")
   CHECK(g_count == 0);
 }
 
-TEST_CASE("a sampled malloc records size, samples and the caller as innermost frame") {
+TEST_CASE_FIXTURE(CleanHook,
+                  "a sampled malloc records size, samples and the caller as innermost frame") {
   REQUIRE(hook_start(1.0, 1) != 0);
   void* p = allocate_here(100);
   hook_stop();
@@ -83,11 +94,12 @@ TEST_CASE("a sampled malloc records size, samples and the caller as innermost fr
   drain();
 }
 
-TEST_CASE("capturing a backtrace does not allocate through the hook") {
+TEST_CASE_FIXTURE(CleanHook, "capturing a backtrace does not allocate through the hook") {
   CHECK(hook_stats().reentered == 0);
 }
 
-TEST_CASE("freeing a sampled block records a free; blocks from before tracing record none") {
+TEST_CASE_FIXTURE(
+    CleanHook, "freeing a sampled block records a free; blocks from before tracing record none") {
   void* before = malloc(64);
   REQUIRE(hook_start(1.0, 2) != 0);
   void* p = malloc(64);
@@ -101,7 +113,7 @@ TEST_CASE("freeing a sampled block records a free; blocks from before tracing re
   CHECK(find(SampleRecord::kFree, ba) == nullptr);
 }
 
-TEST_CASE("the free record of a sampled block comes after its alloc record") {
+TEST_CASE_FIXTURE(CleanHook, "the free record of a sampled block comes after its alloc record") {
   REQUIRE(hook_start(1.0, 3) != 0);
   void* p = malloc(32);
   uintptr_t pa = addr(p);
@@ -121,7 +133,8 @@ TEST_CASE("the free record of a sampled block comes after its alloc record") {
   drain();
 }
 
-TEST_CASE("realloc of a sampled block is a free of the old block and a new allocation") {
+TEST_CASE_FIXTURE(CleanHook,
+                  "realloc of a sampled block is a free of the old block and a new allocation") {
   REQUIRE(hook_start(1.0, 4) != 0);
   auto* p = static_cast<char*>(malloc(16));
   memcpy(p, "0123456789abcde", 16);
@@ -139,7 +152,7 @@ TEST_CASE("realloc of a sampled block is a free of the old block and a new alloc
   drain();
 }
 
-TEST_CASE("calloc, the aligned forms and operator new work while sampling") {
+TEST_CASE_FIXTURE(CleanHook, "calloc, the aligned forms and operator new work while sampling") {
   REQUIRE(hook_start(1.0, 5) != 0);
   auto* z = static_cast<unsigned char*>(calloc(100, 3));
   void* a = aligned_alloc(256, 512);
@@ -188,7 +201,7 @@ TEST_CASE("calloc, the aligned forms and operator new work while sampling") {
   free(ra);
 }
 
-TEST_CASE("a full ring drops samples and counts them") {
+TEST_CASE_FIXTURE(CleanHook, "a full ring drops samples and counts them") {
   drain();
   static void* blocks[6000];
   uint64_t drops_before = hook_stats().ring_drops;
@@ -202,7 +215,8 @@ TEST_CASE("a full ring drops samples and counts them") {
   CHECK(g_count == 3072);
 }
 
-TEST_CASE(
+TEST_CASE_FIXTURE(
+    CleanHook,
     "a ring full of samples still takes the frees of sampled blocks, then counts a lost free") {
   drain();
   static void* blocks[4096];
@@ -223,7 +237,7 @@ TEST_CASE(
   CHECK(g_count == 4096);
 }
 
-TEST_CASE("after stop, allocations go back to mimalloc and record nothing") {
+TEST_CASE_FIXTURE(CleanHook, "after stop, allocations go back to mimalloc and record nothing") {
   drain();
   void* p = malloc(1000);
   free(p);
