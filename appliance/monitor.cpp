@@ -5,6 +5,7 @@
 #include <memory>
 #include <utility>
 
+#include "appliance/http_endpoints.h"
 #include "logging/log.h"
 #include "metrics/influx_outputs.h"
 #include "metrics/pipeline.h"
@@ -53,6 +54,7 @@ struct Monitor::Impl {
   // The control plane. The controller outlives the server that calls it.
   std::unique_ptr<net::Controller> controller;
   std::unique_ptr<net::ControlServer> control;
+  std::unique_ptr<HttpEndpoints> http;  // the HTTP port (docs/http.md)
 
   Status start_control(Monitor* self);
 };
@@ -63,6 +65,7 @@ Status Monitor::Impl::start_control(Monitor* self) {
   net::ServerOptions options;
   options.max_connections = cc.max_connections;
   options.allow = cc.allow;
+  options.max_per_peer = cc.max_connections_per_peer;
   control = std::make_unique<net::ControlServer>(loop, controller.get(), options);
   Status st;
   if (!cc.listen.empty()) st = control->listen_tcp(cc.listen);
@@ -115,6 +118,13 @@ Status Monitor::start() {
                                [cs] { return cs->commands_error.load(); });
   impl_->pipeline->add_counter("control_denied", [cs] { return cs->denied_peers.load(); });
   impl_->pipeline->add_counter("control_over_limit", [cs] { return cs->over_limit.load(); });
+  memprof::TraceServer* sampler = nullptr;
+#ifdef VIGIL_HAVE_MEMPROF
+  sampler = impl_->memtrace.get();
+#endif
+  impl_->http = std::make_unique<HttpEndpoints>(impl_->loop, impl_->config, impl_->pipeline.get(),
+                                                &impl_->elements, sampler);
+  if (Status st = impl_->http->start(); !st.ok()) return st;
   impl_->started = true;
   VIGIL_LOG(kLog, info, "vigil started on host %s", impl_->config.hostname.c_str());
   return Status();
@@ -124,6 +134,7 @@ void Monitor::stop(std::function<void()> done) {
   if (impl_->stopping) return;
   impl_->stopping = true;
   if (impl_->started) VIGIL_LOG(kLog, info, "stopping");
+  if (impl_->http) impl_->http->stop();  // before memtrace: it may hold the sampling session
 #ifdef VIGIL_HAVE_MEMPROF
   if (impl_->memtrace) impl_->memtrace->stop();  // synchronous: handles close on the loop
 #endif
@@ -156,6 +167,7 @@ void Monitor::request_shutdown() {
 const Config& Monitor::config() const { return impl_->config; }
 metrics::Registry& Monitor::elements() { return impl_->elements; }
 int Monitor::control_port() const { return impl_->control ? impl_->control->tcp_port() : 0; }
+int Monitor::http_port() const { return impl_->http ? impl_->http->port() : 0; }
 int Monitor::memtrace_port() const {
 #ifdef VIGIL_HAVE_MEMPROF
   if (impl_->memtrace) return impl_->memtrace->port();

@@ -11,6 +11,7 @@
 
 #include "common/address.h"
 #include "common/duration.h"
+#include "common/local_networks.h"
 
 namespace vigil {
 
@@ -21,6 +22,7 @@ struct ControlConfig {
   std::string socket_path;              // Empty: no Unix control socket.
   std::vector<Cidr> allow;              // Empty: every peer may connect.
   uint32_t max_connections = 64;
+  uint32_t max_connections_per_peer = 8;
 };
 
 struct MemtraceConfig {
@@ -29,6 +31,17 @@ struct MemtraceConfig {
   std::vector<Cidr> allow;
   uint64_t max_queue_bytes = 8u << 20;  // Socket write queue bound; past it, samples drop.
   uint64_t seed = 0;                    // Sampler seed; 0 picks one at random.
+  // The trace session counts as one connection of its peer (common/admission.h).
+  uint32_t max_connections_per_peer = 8;
+};
+
+// The HTTP port: /metrics and /debug/pprof (docs/http.md).
+struct HttpConfig {
+  std::string listen;                          // Empty: no HTTP port.
+  std::vector<Cidr> allow = local_networks();  // Empty: every peer may connect.
+  uint32_t max_connections = 64;
+  uint32_t max_connections_per_peer = 8;
+  Nanos idle_timeout = 10s;  // A request must arrive within this of the previous answer.
 };
 
 struct LoggingConfig {
@@ -62,6 +75,7 @@ struct Config {
   std::string hostname;  // Empty: the system hostname.
   ControlConfig control;
   MemtraceConfig memtrace;
+  HttpConfig http;
   LoggingConfig logging;
   // Built-in sources by name ("memory", "cpu", ...); absent names use the defaults.
   std::map<std::string, SourceConfig> sources;
