@@ -1,5 +1,6 @@
 #include "appliance/monitor.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <memory>
@@ -88,6 +89,12 @@ Monitor::Monitor(uv_loop_t* loop, Config config) : impl_(std::make_unique<Impl>(
 Monitor::~Monitor() { stop(); }
 
 Status Monitor::start() {
+  // A client that goes away while a port writes to it must not kill the host process: with
+  // SIGPIPE at its default, ignore it (a host that handles SIGPIPE keeps its handler).
+  struct sigaction pipe_action {};
+  if (sigaction(SIGPIPE, nullptr, &pipe_action) == 0 && pipe_action.sa_handler == SIG_DFL) {
+    signal(SIGPIPE, SIG_IGN);
+  }
   const LoggingConfig& lc = impl_->config.logging;
   logging::set_format(lc.format == "json" ? logging::Format::json : logging::Format::text);
   for (const std::string& spec_text : {lc.level, lc.levels}) {

@@ -238,6 +238,9 @@ uint32_t hook_start(double rate, uint64_t seed) {
 
 void hook_stop() { detail::g_tracing.store(false, std::memory_order_relaxed); }
 
+HookQuietScope::HookQuietScope() : was_busy_(detail::tl.busy) { detail::tl.busy = true; }
+HookQuietScope::~HookQuietScope() { detail::tl.busy = was_busy_; }
+
 bool hook_tracing() { return detail::g_tracing.load(std::memory_order_relaxed); }
 
 bool hook_pop(SampleRecord* out) { return g_ring.pop(out); }

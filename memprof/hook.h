@@ -73,4 +73,20 @@ bool hook_pop(SampleRecord* out);
 
 HookStats hook_stats();
 
+// While one lives, the allocations of its thread are not sampled (they go straight to
+// mimalloc, as inside the hook). For a trace consumer in the traced process itself (the
+// HTTP port's profiles), so that its own buffers do not show in the profile it builds.
+// Frees of sampled blocks on that thread are not recorded meanwhile either.
+// Thread: the object's thread; scopes nest.
+class HookQuietScope {
+ public:
+  HookQuietScope();
+  ~HookQuietScope();
+  HookQuietScope(const HookQuietScope&) = delete;
+  HookQuietScope& operator=(const HookQuietScope&) = delete;
+
+ private:
+  bool was_busy_;
+};
+
 }  // namespace vigil::memprof

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <optional>
 #include <span>
 
 #include "logging/log.h"
@@ -301,6 +302,8 @@ bool TraceServer::begin_session(Session* s) {
   }
   s->server = this;
   s->ring_drops_at_start = hook_stats().ring_drops;
+  std::optional<HookQuietScope> quiet;  // a local session's buffers stay out of its profile
+  if (s->local != nullptr) quiet.emplace();
   session_ = s;
   // The constructor sends the info packet: alone, first.
   s->encoder = std::make_unique<TraceEncoder>(*s, *symbolizer_, info, hook_session);
@@ -319,6 +322,8 @@ void TraceServer::end_session(const char* reason, bool graceful) {
   Session* s = session_;
   if (s == nullptr) return;
   hook_stop();
+  std::optional<HookQuietScope> quiet;
+  if (s->local != nullptr) quiet.emplace();
   admission_.remove(s->id);
   bool backlogged = queued(s) > config_.max_queue_bytes;
   graceful = graceful && !backlogged;
@@ -361,6 +366,8 @@ void TraceServer::end_session(const char* reason, bool graceful) {
 
 void TraceServer::on_timer(uv_timer_t* timer) noexcept {
   auto* self = static_cast<TraceServer*>(timer->data);
+  std::optional<HookQuietScope> quiet;
+  if (self->session_ != nullptr && self->session_->local != nullptr) quiet.emplace();
   self->drain();
   self->flush_due();
   if (self->session_ != nullptr && self->session_->write_failed) {
