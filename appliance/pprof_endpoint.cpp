@@ -118,7 +118,13 @@ void PprofEndpoint::serve(const http::Request& request, std::shared_ptr<http::Ex
     return;
   }
   job->timer = new uv_timer_t;
-  uv_timer_init(loop_, job->timer);
+  if (uv_timer_init(loop_, job->timer) != 0) {
+    delete job->timer;
+    job->timer = nullptr;
+    memtrace_->end_local(false);
+    exchange->reply(http::text_response(500, "cannot start the profile's timer"));
+    return;
+  }
   job->timer->data = this;
   if (uv_timer_start(
           job->timer, [](uv_timer_t* t) { static_cast<PprofEndpoint*>(t->data)->finish(true); },

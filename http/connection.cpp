@@ -93,7 +93,8 @@ void Connection::set_phase(Phase phase) {
 }
 
 void Connection::arm_timer(uint64_t ms) {
-  if (timer_ != nullptr) uv_timer_start(timer_, on_timer, ms, 0);
+  // uv_timer_start fails only for a closing handle or a null callback: neither can be here.
+  if (timer_ != nullptr && uv_timer_start(timer_, on_timer, ms, 0) != 0) phase_ = Phase::closing;
 }
 
 void Connection::on_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) {

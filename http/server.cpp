@@ -63,7 +63,10 @@ Status Server::listen(std::string_view address) {
   }
   sockaddr_storage bound{};
   int len = sizeof bound;
-  uv_tcp_getsockname(listener_, reinterpret_cast<sockaddr*>(&bound), &len);
+  if (int e = uv_tcp_getsockname(listener_, reinterpret_cast<sockaddr*>(&bound), &len); e != 0) {
+    close();
+    return Status::error("listen " + std::string(address) + ": getsockname: " + uv_err_name(e));
+  }
   port_ = Address{bound}.port();
   VIGIL_LOG(kLog, info, "%s port listening on %s", options_.name.c_str(),
             format_address(reinterpret_cast<sockaddr*>(&bound)).c_str());
@@ -104,7 +107,11 @@ void Server::accept() {
   }
   sockaddr_storage peer{};
   int len = sizeof peer;
-  uv_tcp_getpeername(conn->tcp(), reinterpret_cast<sockaddr*>(&peer), &len);
+  int err = uv_tcp_getpeername(conn->tcp(), reinterpret_cast<sockaddr*>(&peer), &len);
+  if (err != 0) {
+    VIGIL_LOG(kLog, debug, "getpeername: %s", uv_err_name(err));  // gone already
+    return;
+  }
   if (!cidr_allows(options_.allow, reinterpret_cast<sockaddr*>(&peer))) {
     ++stats_.denied;
     VIGIL_LOG(kLog, debug, "connection from %s denied by the allow list",
