@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "metrics/prometheus.h"
+#include "metrics/user_source.h"
 
 using namespace vigil::metrics;
 
@@ -107,3 +108,19 @@ TEST_CASE("prometheus: families stay together across sources; a type clash is le
 }
 
 TEST_CASE("prometheus: nothing polled, nothing served") { CHECK(render({}, nullptr).empty()); }
+
+TEST_CASE("prometheus: an embedder's CounterSource declares its counters and gauges") {
+  CounterSource src("app", "requests");
+  src.counter("served", "Requests served.").add(3);
+  src.gauge("depth").set(2.5);
+  std::vector<Point> pts = {
+      point("requests", {{"host", "h"}}, {{"served", uint64_t{3}}, {"depth", 2.5}}, 0)};
+  ExposedSource one{pts, &src.fields()};
+  CHECK(to_prometheus(std::span<const ExposedSource>(&one, 1)) ==
+        "# HELP vigil_requests_served_total Requests served.\n"
+        "# TYPE vigil_requests_served_total counter\n"
+        "vigil_requests_served_total{host=\"h\"} 3 0\n"
+        "# HELP vigil_requests_depth Field depth of requests.\n"
+        "# TYPE vigil_requests_depth gauge\n"
+        "vigil_requests_depth{host=\"h\"} 2.5 0\n");
+}
