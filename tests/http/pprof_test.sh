@@ -3,8 +3,10 @@
 #   - `go tool pprof -top http://127.0.0.1:PORT/debug/pprof/heap?seconds=3` lists alloc_big
 #     and alloc_small first (inuse_space, the heap default), and /debug/pprof/allocs
 #     defaults to alloc_space;
-#   - while that profile is taken: a scrape of /metrics is answered (200), the memtrace port
-#     closes a client at once, and a second profile gets 409 naming the HTTP port;
+#   - while that profile is taken: a scrape of /metrics is answered (200), a real Prometheus
+#     scraping every second keeps up == 1 through the window (when prometheus is
+#     installed), the memtrace port closes a client at once, and a second profile gets 409
+#     naming the HTTP port;
 #   - while a port-4242 client traces, a profile gets 409 naming the memtrace port;
 #   - a client that goes away mid-window ends the session: the next profile starts at once;
 #   - seconds=0, 301 and x get 400.
@@ -19,9 +21,10 @@ for tool in go curl nc; do
   command -v $tool > /dev/null || { echo "SKIP: $tool is not installed"; exit 77; }
 done
 tmp=$(mktemp -d)
-wpid= bg=
+wpid= bg= prom_pid=
 cleanup() {
   [ -n "$bg" ] && kill $bg 2> /dev/null
+  [ -n "$prom_pid" ] && kill "$prom_pid" 2> /dev/null && wait "$prom_pid" 2> /dev/null
   [ -n "$wpid" ] && kill "$wpid" 2> /dev/null && wait "$wpid" 2> /dev/null
   [ -n "${KEEP:-}" ] || rm -rf "$tmp"
 }
@@ -40,8 +43,14 @@ base="http://127.0.0.1:$hport"
 # status URL [MAX_TIME]: the HTTP status of a GET (body in $tmp/body).
 status() { curl -s -o "$tmp/body" -w '%{http_code}' --max-time "${2:-20}" "$1" || true; }
 
+command -v prometheus > /dev/null && start_prometheus "$tmp" "127.0.0.1:$hport"
 # A first short profile warms the symbolizer's caches.
 [ "$(status "$base/debug/pprof/allocs?seconds=1")" = 200 ] || { echo "FAIL: warm-up profile"; fail=1; }
+
+# Prometheus has scraped once before the window opens.
+if [ -n "$prom_pid" ]; then
+  for _ in $(seq 60); do [ "$(prom_query 'up{job="vigil"}' 2> /dev/null)" = 1 ] && break; sleep 0.25; done
+fi
 
 # --- the heap profile, and what else happens during its window.
 go tool pprof -top "$base/debug/pprof/heap?seconds=3" > "$tmp/top" 2> "$tmp/pprof.err" &
@@ -58,6 +67,14 @@ n=$(timeout 2 nc 127.0.0.1 "$mport" < /dev/null | wc -c)
   || { echo "FAIL: the memtrace port sent $n bytes during a profile"; fail=1; }
 wait $bg || { echo "FAIL: go tool pprof: $(cat "$tmp/pprof.err")"; fail=1; }
 bg=
+if [ -n "$prom_pid" ]; then
+  # The 3 s window just ended: every scrape in the last 3 s went through.
+  n=$(prom_query 'count_over_time(up{job="vigil"}[3s])')
+  low=$(prom_query 'min_over_time(up{job="vigil"}[3s])')
+  [ "${n:-0}" -ge 2 ] && [ "$low" = 1 ] \
+    && echo "PASS: Prometheus scraped $n times during the profile, up == 1 each time" \
+    || { echo "FAIL: Prometheus during the profile: $n scrapes, min up '$low'"; fail=1; }
+fi
 grep -q '^Type: inuse_space' "$tmp/top" || { echo "FAIL: heap is not inuse_space"; fail=1; }
 first=$(awk '/flat%/ { getline; print $NF; getline; print $NF; exit }' "$tmp/top" | tr '\n' ' ')
 case "$first" in

@@ -49,29 +49,9 @@ grep -q '^# TYPE vigil_net_rx_bytes_total counter$' "$tmp/scrape" || { echo "FAI
 grep -q '^# TYPE vigil_memory_total_bytes gauge$' "$tmp/scrape" || { echo "FAIL: memory total not a gauge"; fail=1; }
 
 # --- a real Prometheus.
-pport=$(free_port)
-cat > "$tmp/prometheus.yml" << YML
-global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-scrape_configs:
-  - job_name: vigil
-    static_configs:
-      - targets: ['127.0.0.1:$hport']
-YML
-prometheus --config.file="$tmp/prometheus.yml" --storage.tsdb.path="$tmp/data" \
-  --web.listen-address="127.0.0.1:$pport" --query.lookback-delta=2s \
-  > "$tmp/prometheus.log" 2>&1 &
-ppid=$!
-
-# query EXPR: the values of an instant query, one per line (nothing for an empty result).
-query() {
-  curl -sf "http://127.0.0.1:$pport/api/v1/query" --data-urlencode "query=$1" |
-    python3 -c 'import json, sys
-d = json.load(sys.stdin)
-assert d["status"] == "success", d
-for r in d["data"]["result"]: print(r["value"][1])'
-}
+start_prometheus "$tmp" "127.0.0.1:$hport"
+ppid=$prom_pid
+query() { prom_query "$1"; }
 # wait_for EXPR WANT SECONDS: until the query prints WANT ("" for an empty result).
 wait_for() {
   i=0
