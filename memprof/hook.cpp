@@ -238,8 +238,14 @@ uint32_t hook_start(double rate, uint64_t seed) {
 
 void hook_stop() { detail::g_tracing.store(false, std::memory_order_relaxed); }
 
-HookQuietScope::HookQuietScope() : was_busy_(detail::tl.busy) { detail::tl.busy = true; }
-HookQuietScope::~HookQuietScope() { detail::tl.busy = was_busy_; }
+HookQuietScope::HookQuietScope()
+    : was_busy_(detail::tl.busy), countdown_(detail::tl.sampler.countdown) {
+  detail::tl.busy = true;
+}
+HookQuietScope::~HookQuietScope() {
+  detail::tl.sampler.countdown = countdown_;
+  detail::tl.busy = was_busy_;
+}
 
 bool hook_tracing() { return detail::g_tracing.load(std::memory_order_relaxed); }
 

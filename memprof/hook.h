@@ -76,7 +76,9 @@ HookStats hook_stats();
 // While one lives, the allocations of its thread are not sampled (they go straight to
 // mimalloc, as inside the hook). For a trace consumer in the traced process itself (the
 // HTTP port's profiles), so that its own buffers do not show in the profile it builds.
-// Frees of sampled blocks on that thread are not recorded meanwhile either.
+// Frees of sampled blocks on that thread are not recorded meanwhile either. The thread's
+// countdown to its next sample point is restored at the end, so the bytes allocated
+// inside are not charged to the next allocation outside.
 // Thread: the object's thread; scopes nest.
 class HookQuietScope {
  public:
@@ -87,6 +89,7 @@ class HookQuietScope {
 
  private:
   bool was_busy_;
+  int64_t countdown_;
 };
 
 }  // namespace vigil::memprof
