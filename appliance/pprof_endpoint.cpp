@@ -88,6 +88,7 @@ void PprofEndpoint::serve(const http::Request& request, std::shared_ptr<http::Ex
                           int port) {
 #ifndef VIGIL_HAVE_MEMPROF
   (void)loop_;
+  (void)memtrace_;
   (void)port;
   (void)request;
   exchange->reply(
