@@ -260,3 +260,27 @@ TEST_CASE("http: query parameters and the request-line check") {
   CHECK_FALSE(http::looks_like_request_line("hello there\r\n"));
   CHECK_FALSE(http::looks_like_request_line("brew /pot HTTP/1.1\r\n"));
 }
+
+TEST_CASE("http: random bytes never stop the port; a good request is answered after") {
+  Fixture f;
+  std::string after;
+  int answered = 0;
+  f.run([&] {
+    uint64_t x = 88172645463325252ull;  // xorshift64: the same bytes on every run
+    for (int i = 0; i < 200; ++i) {
+      std::string junk(1 + i * 37 % 3000, '\0');
+      for (char& c : junk) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        c = static_cast<char>(x);
+      }
+      if (i % 2 == 0) junk = "GET /hello HTTP/1.1\r\n" + junk;  // junk after a good start
+      std::string r = talk(f.port(), junk);
+      answered += r.starts_with("HTTP/1.1 4");
+    }
+    after = talk(f.port(), "GET /hello HTTP/1.1\r\nConnection: close\r\n\r\n");
+  });
+  CHECK(answered > 100);
+  CHECK(after.starts_with("HTTP/1.1 200 "));
+}
