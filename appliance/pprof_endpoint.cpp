@@ -23,7 +23,7 @@ constexpr int kDefaultSeconds = 30;
 constexpr int kMaxSeconds = 300;
 
 // N of "seconds=N", or 0 when it is not an integer from 1 to kMaxSeconds.
-int window_seconds(const std::string& query) {
+[[maybe_unused]] int window_seconds(const std::string& query) {
   std::string text = http::query_param(query, "seconds", std::to_string(kDefaultSeconds));
   int n = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
