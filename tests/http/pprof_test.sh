@@ -87,7 +87,7 @@ grep -q '^Type: alloc_space' "$tmp/allocs" && echo "PASS: allocs defaults to all
   || { echo "FAIL: allocs type"; head -12 "$tmp/allocs"; fail=1; }
 
 # --- a port-4242 client holds the session.
-sleep 30 | nc 127.0.0.1 "$mport" > /dev/null &
+nc -d 127.0.0.1 "$mport" > /dev/null &  # -d: reads nothing from stdin, sends no EOF
 bg=$!
 sleep 0.5
 s=$(status "$base/debug/pprof/heap?seconds=1")
