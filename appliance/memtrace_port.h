@@ -1,9 +1,8 @@
-// The memtrace port as the Monitor sees it. libvigil holds no allocator hook: the opt-in
-// library vigil-memprof (memprof/memtrace_provider.cpp) registers a provider when it is
-// loaded, and Monitor::start() asks it for the port. Without the provider the memtrace
-// port is off and `memtrace.listen` is ignored (logged once at info).
-// Thread: set_memtrace_provider() runs during static initialisation, before main(); the
-// rest on the loop thread.
+// The memtrace port (and the sampler behind it) as the Monitor sees it. libvigil holds no allocator
+// hook: the opt-in library vigil-memprof (memprof/memtrace_provider.cpp) registers a provider when
+// it is loaded, and Monitor::start() asks it for the port. Without the provider the memtrace port
+// is off and `memtrace.listen` is ignored (logged once at info). Thread: set_memtrace_provider()
+// runs during static initialisation, before main(); the rest on the loop thread.
 #pragma once
 
 #include <uv.h>
@@ -18,6 +17,10 @@
 
 namespace vigil {
 
+namespace trace {
+class PacketSink;  // trace/trace_writer.h
+}
+
 class MemtracePort {
  public:
   virtual ~MemtracePort() = default;
@@ -29,6 +32,19 @@ class MemtracePort {
   virtual void stop(std::function<void()> closed) = 0;
   // The bound port, or 0 when not listening.
   virtual int port() const = 0;
+
+  // An in-process session, for the HTTP port's heap profiles (appliance/pprof_endpoint.h):
+  // the trace's packets go to `sink` instead of a socket. False when a session runs or
+  // sampling cannot start. `who` names the taker in busy_with(). "*sink" must outlive the
+  // session. `ended` runs, with the reason, if the session ends without end_local() (for
+  // example when a lost free record ends it).
+  virtual bool begin_local(trace::PacketSink* sink, std::string who,
+                           std::function<void(std::string)> ended) = 0;
+  // Ends the local session; when graceful, the last packets reach the sink first.
+  virtual void end_local(bool graceful) = 0;
+  // Who holds the one session of the process's sampler ("memtrace port 4242 (client
+  // 127.0.0.1:5000)"), or empty.
+  virtual std::string busy_with() const = 0;
 };
 
 struct MemtraceProvider {

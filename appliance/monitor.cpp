@@ -1,11 +1,13 @@
 #include "appliance/monitor.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <memory>
 #include <utility>
 #include <vector>
 
+#include "appliance/http_endpoints.h"
 #include "appliance/memtrace_port.h"
 #include "logging/log.h"
 #include "metrics/influx_outputs.h"
@@ -83,6 +85,7 @@ struct Monitor::Impl {
   // The control plane. The controller outlives the server that calls it.
   std::unique_ptr<net::Controller> controller;
   std::unique_ptr<net::ControlServer> control;
+  std::unique_ptr<HttpEndpoints> http;  // the HTTP port (docs/http.md)
 
   Status start_parts(Monitor* self);
   Status start_memtrace();
@@ -91,8 +94,10 @@ struct Monitor::Impl {
 
 Status Monitor::Impl::start_memtrace() {
   const MemtraceProvider* provider = memtrace_provider();
-  if (config.memtrace.listen.empty()) return Status();
+  // The HTTP port's heap profiles use the memtrace sampler too, with or without port 4242.
+  if (config.memtrace.listen.empty() && config.http.listen.empty()) return Status();
   if (provider == nullptr) {
+    if (config.memtrace.listen.empty()) return Status();
     VIGIL_LOG(kLog, info,
               "memtrace port off: this program does not link vigil-memprof "
               "(memtrace.listen=%s ignored)",
@@ -112,6 +117,7 @@ Status Monitor::Impl::start_control(Monitor* self) {
   net::ServerOptions options;
   options.max_connections = cc.max_connections;
   options.allow = cc.allow;
+  options.max_per_peer = cc.max_connections_per_peer;
   control = std::make_unique<net::ControlServer>(loop, controller.get(), options);
   Status st;
   if (!cc.listen.empty()) st = control->listen_tcp(cc.listen);
@@ -152,6 +158,12 @@ Status Monitor::start() {
 // Starts the parts in order: logging, the pipeline, memtrace, control. Stops at the first
 // error; the caller stops what was started.
 Status Monitor::Impl::start_parts(Monitor* self) {
+  // A client that goes away while a port writes to it must not kill the host process: with
+  // SIGPIPE at its default, ignore it (a host that handles SIGPIPE keeps its handler).
+  struct sigaction pipe_action {};
+  if (sigaction(SIGPIPE, nullptr, &pipe_action) == 0 && pipe_action.sa_handler == SIG_DFL) {
+    signal(SIGPIPE, SIG_IGN);
+  }
   const LoggingConfig& lc = config.logging;
   logging::set_format(lc.format == "json" ? logging::Format::json : logging::Format::text);
   for (const std::string& spec_text : {lc.level, lc.levels}) {
@@ -172,6 +184,8 @@ Status Monitor::Impl::start_parts(Monitor* self) {
   pipeline->add_counter("control_commands_error", [cs] { return cs->commands_error.load(); });
   pipeline->add_counter("control_denied", [cs] { return cs->denied_peers.load(); });
   pipeline->add_counter("control_over_limit", [cs] { return cs->over_limit.load(); });
+  http = std::make_unique<HttpEndpoints>(loop, config, pipeline.get(), &elements, memtrace.get());
+  if (Status st = http->start(); !st.ok()) return st;
   return Status();
 }
 
@@ -187,6 +201,7 @@ void Monitor::stop(std::function<void()> done) {
   if (state.stopping) return;
   state.stopping = true;
   if (impl_->started) VIGIL_LOG(kLog, info, "stopping");
+  if (impl_->http) impl_->http->stop();  // first: it may hold the sampling session
   auto barrier = std::make_shared<StopBarrier>();
   barrier->state = impl_->stop_state;
   // Each part is asked to stop with its own callback from expect(barrier), in reverse order
@@ -223,5 +238,6 @@ const Config& Monitor::config() const { return impl_->config; }
 metrics::Registry& Monitor::elements() { return impl_->elements; }
 int Monitor::control_port() const { return impl_->control ? impl_->control->tcp_port() : 0; }
 int Monitor::memtrace_port() const { return impl_->memtrace ? impl_->memtrace->port() : 0; }
+int Monitor::http_port() const { return impl_->http ? impl_->http->port() : 0; }
 
 }  // namespace vigil

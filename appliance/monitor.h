@@ -1,6 +1,6 @@
 // vigil::Monitor: the one entry point of the library, the analogue of
-// mirage-monitoring's `create`. It hosts the control port, the memtrace port and the
-// metrics push on the caller's libuv loop.
+// mirage-monitoring's `create`. It hosts the control port, the memtrace port, the HTTP
+// port (/metrics, /debug/pprof) and the metrics push on the caller's libuv loop.
 // Thread: loop only.
 //
 //   uv_loop_t loop; uv_loop_init(&loop);
@@ -67,6 +67,7 @@ class Monitor {
   // The bound TCP ports (useful with port 0), or 0 when that listener is off.
   int control_port() const;
   int memtrace_port() const;
+  int http_port() const;
 
  private:
   struct Impl;

@@ -22,6 +22,7 @@ struct ControlConfig {
   // Peers that may use the TCP port; by default loopback and private (common/address.h).
   std::vector<Cidr> allow = private_networks();
   uint32_t max_connections = 64;
+  uint32_t max_connections_per_peer = 8;
 
   bool operator==(const ControlConfig&) const = default;
 };
@@ -32,8 +33,22 @@ struct MemtraceConfig {
   std::vector<Cidr> allow = private_networks();
   uint64_t max_queue_bytes = 8u << 20;  // Socket write queue bound; past it, samples drop.
   uint64_t seed = 0;                    // Sampler seed; 0 picks one at random.
+  // The trace session counts as one connection of its peer (common/admission.h).
+  uint32_t max_connections_per_peer = 8;
 
   bool operator==(const MemtraceConfig&) const = default;
+};
+
+// The HTTP port: /metrics and /debug/pprof (docs/http.md).
+struct HttpConfig {
+  std::string listen;  // Empty: no HTTP port.
+  // Peers that may use the port; by default loopback and private (common/address.h).
+  std::vector<Cidr> allow = private_networks();
+  uint32_t max_connections = 64;
+  uint32_t max_connections_per_peer = 8;
+  Nanos idle_timeout = 10s;  // A request must arrive within this of the previous answer.
+
+  bool operator==(const HttpConfig&) const = default;
 };
 
 struct LoggingConfig {
@@ -73,6 +88,7 @@ struct Config {
   std::string hostname;  // Empty: the system hostname.
   ControlConfig control;
   MemtraceConfig memtrace;
+  HttpConfig http;
   LoggingConfig logging;
   // Built-in sources by name ("memory", "cpu", ...); absent names use the defaults.
   std::map<std::string, SourceConfig> sources;

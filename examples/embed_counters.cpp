@@ -60,8 +60,8 @@ int main(int argc, char** argv) {
     vigil::Monitor monitor(&loop, config);
     auto source = std::make_unique<vigil::metrics::CounterSource>(
         "app", "requests", std::vector<vigil::metrics::Tag>{{"service", "demo"}});
-    vigil::metrics::Counter& served = source->counter("served");
-    vigil::metrics::Gauge& depth = source->gauge("queue_depth");
+    vigil::metrics::Counter& served = source->counter("served", "Requests served.");
+    vigil::metrics::Gauge& depth = source->gauge("queue_depth", "Requests waiting.");
     monitor.add_source(std::move(source));
 
     if (vigil::Status st = monitor.start(); !st.ok()) {

@@ -20,6 +20,12 @@ class Port : public MemtracePort {
   Status start() override { return server_.start(); }
   void stop(std::function<void()> closed) override { server_.stop(std::move(closed)); }
   int port() const override { return server_.port(); }
+  bool begin_local(trace::PacketSink* sink, std::string who,
+                   std::function<void(std::string)> ended) override {
+    return server_.begin_local(sink, std::move(who), std::move(ended));
+  }
+  void end_local(bool graceful) override { server_.end_local(graceful); }
+  std::string busy_with() const override { return server_.busy_with(); }
 
  private:
   TraceServer server_;

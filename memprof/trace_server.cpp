@@ -105,7 +105,10 @@ struct TraceServer::Session : trace::PacketSink {
   TraceServer* server = nullptr;  // null once the session is detached from the server
   std::unique_ptr<TraceEncoder> encoder;
   std::string peer;
-  EncoderCounters reported;  // encoder counters already added to the globals
+  trace::PacketSink* local = nullptr;            // set: an in-process session, `tcp` unused
+  std::function<void(std::string)> local_ended;  // told when it ends without end_local()
+  uint64_t id = 0;                               // admission id
+  EncoderCounters reported;                      // encoder counters already added to the globals
   uint64_t ring_drops_at_start = 0;
   uint64_t free_drops_at_start = 0;
   bool warned_drops = false;
@@ -140,6 +143,11 @@ struct WriteReq {
 }  // namespace
 
 void TraceServer::Session::on_packet(std::span<const uint8_t> packet) {
+  if (local != nullptr) {
+    local->on_packet(packet);
+    add(g_bytes, packet.size());
+    return;
+  }
   auto* w = new WriteReq;
   w->bytes.reset(new uint8_t[packet.size()]);
   memcpy(w->bytes.get(), packet.data(), packet.size());
@@ -182,12 +190,20 @@ void TraceServer::Session::on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t
 }
 
 TraceServer::TraceServer(uv_loop_t* loop, MemtraceConfig config, std::string hostname)
-    : loop_(loop), config_(std::move(config)), hostname_(std::move(hostname)) {}
+    : loop_(loop),
+      config_(std::move(config)),
+      hostname_(std::move(hostname)),
+      admission_(1, config_.max_connections_per_peer) {}
 
 TraceServer::~TraceServer() { stop(); }
 
 Status TraceServer::start() {
-  if (config_.listen.empty() || listener_ != nullptr) return Status();
+  if (listener_ != nullptr || timer_ != nullptr) return Status();
+  // The timer drains the ring of any session, local ones included.
+  timer_ = new uv_timer_t;
+  uv_timer_init(loop_, timer_);
+  timer_->data = this;
+  if (config_.listen.empty()) return Status();
   Result<Address> addr = parse_address(config_.listen);
   if (!addr.ok()) return Status::error("memtrace.listen: " + addr.status().message());
   if (g_listening != nullptr) {
@@ -213,9 +229,6 @@ Status TraceServer::start() {
   port_ = Address{ss}.port();
   g_listening = this;
   g_listening_port = port_;
-  timer_ = new uv_timer_t;
-  uv_timer_init(loop_, timer_);
-  timer_->data = this;
   VIGIL_LOG(kLog, info, "memtrace listening on %s (port %d)",
             format_address(reinterpret_cast<const sockaddr*>(&ss)).c_str(), port_);
   return Status();
@@ -274,10 +287,14 @@ void TraceServer::accept_client() {
   int len = sizeof ss;
   uv_tcp_getpeername(&s->tcp, reinterpret_cast<sockaddr*>(&ss), &len);
   const char* refusal = nullptr;
+  std::string key = peer_key(reinterpret_cast<const sockaddr*>(&ss));
+  Admission::Verdict verdict = admission_.decide(key).verdict;
   bool denied = !cidr_allows(config_.allow, reinterpret_cast<const sockaddr*>(&ss));
   if (denied) {
     refusal = "not in memtrace.allow";
-  } else if (session_ != nullptr) {
+  } else if (verdict == Admission::Verdict::refuse_peer) {
+    refusal = "memtrace.max_connections_per_peer reached";
+  } else if (session_ != nullptr || verdict != Admission::Verdict::admit) {
     refusal = "a trace is already running";
   }
   if (refusal != nullptr) {
@@ -293,11 +310,48 @@ void TraceServer::accept_client() {
     s->close();
     return;
   }
-  begin_session(&s->tcp);
+  if (!begin_session(s)) return;
+  admission_.add(s->id = ++next_id_, key);
+  admission_.mark(s->id, false);  // a trace session is never silent
+  int sndbuf = kSendBufferBytes;
+  uv_send_buffer_size(reinterpret_cast<uv_handle_t*>(&s->tcp), &sndbuf);
+  uv_read_start(reinterpret_cast<uv_stream_t*>(&s->tcp), Session::on_alloc, Session::on_read);
 }
 
-void TraceServer::begin_session(uv_tcp_t* client) {
-  auto* s = static_cast<Session*>(client->data);
+bool TraceServer::begin_local(trace::PacketSink* sink, std::string who,
+                              std::function<void(std::string)> ended) {
+  HookQuiet quiet;  // the session's own buffers stay out of the profile it feeds
+  if (session_ != nullptr || timer_ == nullptr) return false;
+  auto* s = new Session;
+  s->local = sink;
+  s->local_ended = std::move(ended);
+  s->peer = std::move(who);
+  if (!begin_session(s)) return false;
+  admission_.add(s->id = ++next_id_, "local");
+  admission_.mark(s->id, false);
+  return true;
+}
+
+void TraceServer::end_local(bool graceful) {
+  if (session_ != nullptr && session_->local != nullptr) {
+    session_->local_ended = nullptr;  // the taker knows
+    end_session(graceful ? "window over" : "taker gone", graceful);
+  }
+}
+
+std::string TraceServer::busy_with() const {
+  if (session_ == nullptr) return {};
+  if (session_->local != nullptr) return session_->peer;
+  return "memtrace port " + std::to_string(port_) + " (client " + session_->peer + ")";
+}
+
+size_t TraceServer::queued(const Session* s) const {
+  if (s->local != nullptr) return 0;
+  return uv_stream_get_write_queue_size(reinterpret_cast<const uv_stream_t*>(&s->tcp));
+}
+
+// Starts sampling for `s`. On failure `s` is closed (or deleted) and false returned.
+bool TraceServer::begin_session(Session* s) {
   if (!symbolizer_) {
     symbolizer_ = std::make_unique<Symbolizer>();
     if (libdw() == nullptr) {
@@ -317,11 +371,13 @@ void TraceServer::begin_session(uv_tcp_t* client) {
     add(g_refused, 1);
     VIGIL_LOG(kLog, error, "memtrace client %s closed: cannot reserve the sampling arena",
               s->peer.c_str());
-    s->close();
-    return;
+    if (s->local != nullptr) {
+      delete s;
+    } else {
+      s->close();
+    }
+    return false;
   }
-  int sndbuf = kSendBufferBytes;
-  uv_send_buffer_size(reinterpret_cast<uv_handle_t*>(&s->tcp), &sndbuf);
   s->server = this;
   HookStats at_start = hook_stats();
   s->ring_drops_at_start = at_start.ring_drops;
@@ -329,12 +385,12 @@ void TraceServer::begin_session(uv_tcp_t* client) {
   session_ = s;
   // The constructor sends the info packet: alone, first.
   s->encoder = std::make_unique<TraceEncoder>(*s, *symbolizer_, info, hook_session);
-  uv_read_start(reinterpret_cast<uv_stream_t*>(&s->tcp), Session::on_alloc, Session::on_read);
   last_flush_ms_ = uv_now(loop_);
   uv_timer_start(timer_, on_timer, kDrainMs, kDrainMs);
   add(g_sessions, 1);
   VIGIL_LOG(kLog, info, "memtrace: tracing to %s at rate %g", s->peer.c_str(),
             config_.sampling_rate);
+  return true;
 }
 
 // Stops sampling and detaches the client. Graceful: what the ring still holds is written,
@@ -344,8 +400,9 @@ void TraceServer::end_session(const char* reason, bool graceful) {
   Session* s = session_;
   if (s == nullptr) return;
   hook_stop();
-  bool backlogged = uv_stream_get_write_queue_size(reinterpret_cast<uv_stream_t*>(&s->tcp)) >
-                    config_.max_queue_bytes;
+  HookQuiet quiet;  // also when called from outside the server's callbacks (end_local)
+  admission_.remove(s->id);
+  bool backlogged = queued(s) > config_.max_queue_bytes;
   graceful = graceful && !backlogged;
   if (graceful) {
     drain();
@@ -365,6 +422,12 @@ void TraceServer::end_session(const char* reason, bool graceful) {
             static_cast<unsigned long long>(c.dropped + ring),
             static_cast<unsigned long long>(c.dropped), static_cast<unsigned long long>(ring));
   s->encoder.reset();
+  if (s->local != nullptr) {
+    std::function<void(std::string)> ended = std::move(s->local_ended);
+    delete s;
+    if (ended) ended(reason);
+    return;
+  }
   uv_read_stop(reinterpret_cast<uv_stream_t*>(&s->tcp));
   if (graceful) {
     auto* req = new uv_shutdown_t;
@@ -404,8 +467,7 @@ void TraceServer::drain() {
   SampleRecord r;
   for (int i = 0; i < kMaxRecordsPerDrain && hook_pop(&r); ++i) {
     if (s == nullptr) continue;
-    bool backlogged = uv_stream_get_write_queue_size(reinterpret_cast<uv_stream_t*>(&s->tcp)) >
-                      config_.max_queue_bytes;
+    bool backlogged = queued(s) > config_.max_queue_bytes;
     s->encoder->add(r, backlogged);
   }
   if (s == nullptr || session_ != s) return;
@@ -429,8 +491,7 @@ void TraceServer::flush_due() {
   uint64_t now = uv_now(loop_);
   if (now - last_flush_ms_ < kFlushMs) return;
   last_flush_ms_ = now;
-  if (uv_stream_get_write_queue_size(reinterpret_cast<uv_stream_t*>(&session_->tcp)) >
-      config_.max_queue_bytes) {
+  if (queued(session_) > config_.max_queue_bytes) {
     return;  // backlogged: the open packet waits, bounded at 32 KiB
   }
   session_->encoder->flush();

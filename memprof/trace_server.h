@@ -16,6 +16,11 @@
 // stays valid. Drops are logged (source "memprof") and exposed by trace_counters().
 // One memtrace port per process: the hook's ring and counters are process-wide, so a second
 // TraceServer that starts while one listens gets an error, not a second drain of the ring.
+// The HTTP port's profiles use the same session through begin_local(): one session at a
+// time, whoever asks; while one runs, a port-4242 client is closed at once and
+// begin_local() says who is busy. Connections are admitted by common/admission.h (the
+// session is the one connection there is room for, never silent; a peer holds at most
+// memtrace.max_connections_per_peer).
 #pragma once
 
 #include <uv.h>
@@ -25,10 +30,12 @@
 #include <memory>
 #include <string>
 
+#include "common/admission.h"
 #include "common/config.h"
 #include "common/peer_log_limit.h"
 #include "common/status.h"
 #include "memprof/symbolize.h"
+#include "trace/trace_writer.h"
 
 namespace vigil::memprof {
 
@@ -69,12 +76,27 @@ class TraceServer {
   int port() const { return port_; }
   bool tracing() const;
 
+  // Starts a session whose trace packets go to `sink`, in this process, instead of a
+  // socket; `who` names the taker in log lines and busy_with(). Returns false, and changes
+  // nothing, when a session runs already (or the sampling arena cannot be reserved:
+  // busy_with() is then empty). "*sink" must outlive the session. `ended` runs, with the
+  // reason, when the session ends without end_local() (a lost free, the server stopping).
+  bool begin_local(trace::PacketSink* sink, std::string who,
+                   std::function<void(std::string)> ended);
+  // Ends the local session; graceful: what is sampled so far reaches the sink first.
+  // Does nothing when the running session is not a local one.
+  void end_local(bool graceful);
+  // Who holds the session: "memtrace port 4242 (client 127.0.0.1:40000)" or the `who`
+  // of begin_local(); empty when idle.
+  std::string busy_with() const;
+
  private:
   struct Session;
   static void on_connection(uv_stream_t* server, int status) noexcept;
   static void on_timer(uv_timer_t* timer) noexcept;
   void accept_client();
-  void begin_session(uv_tcp_t* client);
+  bool begin_session(Session* s);
+  size_t queued(const Session* s) const;
   void end_session(const char* reason, bool graceful);
   void drain();
   void flush_due();
@@ -89,6 +111,8 @@ class TraceServer {
   std::unique_ptr<Symbolizer> symbolizer_;  // created at the first session, cache kept
   uint64_t last_flush_ms_ = 0;
   PeerLogLimit deny_log_;  // One line per refused peer per minute.
+  Admission admission_;
+  uint64_t next_id_ = 0;
 };
 
 }  // namespace vigil::memprof

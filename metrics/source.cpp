@@ -82,6 +82,7 @@ void Source::run_poll() {
     if (!ctx_.host.empty()) p.tags.push_back({"host", ctx_.host});
   }
   if (!buffer_.empty() && ctx_.sink) ctx_.sink(buffer_);
+  last_.swap(buffer_);
 }
 
 }  // namespace vigil::metrics

@@ -25,6 +25,7 @@
 #include "common/timer.h"
 #include "logging/log.h"
 #include "metrics/element.h"
+#include "metrics/field_table.h"
 #include "metrics/point.h"
 #include "metrics/registry.h"
 
@@ -71,6 +72,13 @@ class Source : public Element {
   // How many polls ran (not counting the skipped ones while disabled).
   uint64_t polls() const { return polls_; }
 
+  // The points of the last poll, stamped and tagged as they were pushed; kept until the
+  // next poll. Empty before the first poll. /metrics reads them instead of polling.
+  std::span<const Point> last_points() const { return last_; }
+  // Counter or gauge, and help, per field (field_table.h).
+  FieldTable& fields() { return fields_; }
+  const FieldTable& fields() const { return fields_; }
+
  protected:
   // Appends this poll's points to `*out`. `now_ns` is the stamp the points will carry.
   // Must not throw; on a read failure, append nothing (and log once).
@@ -90,6 +98,8 @@ class Source : public Element {
   SourceContext ctx_;
   std::unique_ptr<Timer> timer_;
   std::vector<Point> buffer_;  // Reused between polls.
+  std::vector<Point> last_;    // The previous buffer_, swapped after each poll.
+  FieldTable fields_;
   uint64_t last_poll_ms_ = 0;  // Loop time of the last poll, for set_period.
   uint64_t polls_ = 0;
 };

@@ -17,13 +17,15 @@ CounterSource::CounterSource(std::string plugin, std::string name, std::vector<T
                              Nanos period)
     : Source(std::move(plugin), std::move(name), keys_of(tags), period), tags_(std::move(tags)) {}
 
-Counter& CounterSource::counter(std::string field) {
+Counter& CounterSource::counter(std::string field, std::string help) {
+  fields().declare(field, {FieldKind::counter, std::move(help), {}, 1.0});
   Counter& c = counters_.emplace_back();
   entries_.push_back({std::move(field), &c, nullptr});
   return c;
 }
 
-Gauge& CounterSource::gauge(std::string field) {
+Gauge& CounterSource::gauge(std::string field, std::string help) {
+  fields().declare(field, {FieldKind::gauge, std::move(help), {}, 1.0});
   Gauge& g = gauges_.emplace_back();
   entries_.push_back({std::move(field), nullptr, &g});
   return g;

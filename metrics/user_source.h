@@ -8,7 +8,9 @@
 //
 // Each poll of a CounterSource yields one point: measurement = the element name, the
 // source's fixed tags, one field per counter (unsigned) and gauge (float), in creation order.
-// CallbackSource calls a function each period that appends whatever points it likes.
+// CallbackSource calls a function each period that appends whatever points it likes; it
+// declares what its fields are with fields().declare(NAME, {FieldKind::counter, "help"})
+// (undeclared fields are exposed on /metrics as gauges).
 #pragma once
 
 #include <atomic>
@@ -50,8 +52,10 @@ class CounterSource : public Source {
   CounterSource(std::string plugin, std::string name, std::vector<Tag> tags = {},
                 Nanos period = Nanos{0});
 
-  Counter& counter(std::string field);
-  Gauge& gauge(std::string field);
+  // `help` is the field's `# HELP` line on /metrics; a counter is exposed as a Prometheus
+  // counter (NAME_total), a gauge as a gauge.
+  Counter& counter(std::string field, std::string help = {});
+  Gauge& gauge(std::string field, std::string help = {});
 
  protected:
   void poll(int64_t now_ns, std::vector<Point>* out) override;

@@ -75,6 +75,7 @@ void Connection::on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
     return;
   }
   if (c->phase_ != Phase::reading) return;  // Draining, or bytes after the batch ended.
+  c->server_->mark_busy(c);
   std::string_view data(buf->base, static_cast<size_t>(nread));
   if (c->mode_ == Mode::batch) {
     c->read_batch(data);

@@ -34,7 +34,10 @@ std::string printable(std::string_view text, size_t max) {
 }  // namespace
 
 ControlServer::ControlServer(uv_loop_t* loop, Controller* controller, ServerOptions options)
-    : loop_(loop), controller_(controller), options_(std::move(options)) {}
+    : loop_(loop),
+      controller_(controller),
+      options_(std::move(options)),
+      admission_(options_.max_connections, options_.max_per_peer) {}
 
 ControlServer::~ControlServer() { close(); }
 
@@ -111,8 +114,9 @@ void ControlServer::close(std::function<void()> done) {
   tcp_.close();
   unix_.close();
   tcp_port_ = 0;
+  for (auto& [id, c] : by_id_) admission_.remove(id);
+  by_id_.clear();
   conns_.clear();  // Each Connection closes its handles.
-  active_ = 0;
   if (!unix_path_.empty()) {
     // Only the file this server made: another process may own the path by now.
     remove_socket_file(unix_path_, unix_file_);
@@ -140,18 +144,44 @@ void ControlServer::accept(uv_stream_t* listener, Connection::Mode mode) {
   }
   if (mode == Connection::Mode::batch && !peer_allowed(conn.get())) return;
   Connection* c = conn.get();
-  if (active_ >= options_.max_connections) {
+  std::string peer = peer_of(c, mode);
+  Admission::Decision d = admission_.decide(peer);
+  if (d.verdict == Admission::Verdict::refuse_peer ||
+      d.verdict == Admission::Verdict::refuse_full) {
     controller_->stats().over_limit.fetch_add(1, std::memory_order_relaxed);
-    if (conns_.size() >= active_ + kExtraConnections) return;  // Dropped with no reply.
-    VIGIL_LOG(kLog, debug, "refusing a connection: %zu open", active_);
-    conns_.emplace(c, std::make_pair(std::move(conn), false));
+    if (conns_.size() >= admission_.total() + kExtraConnections) return;  // No reply.
+    VIGIL_LOG(kLog, debug, "refusing a connection from %s: %zu open, %zu from it", peer.c_str(),
+              admission_.total(), admission_.held_by(peer));
+    conns_.emplace(c, std::make_pair(std::move(conn), uint64_t{0}));
     c->refuse("error: too many connections");
     return;
   }
+  if (d.verdict == Admission::Verdict::admit_after_evict) {
+    VIGIL_LOG(kLog, debug, "closing a silent connection to admit %s", peer.c_str());
+    release(by_id_[d.evict]);
+  }
   controller_->stats().connections.fetch_add(1, std::memory_order_relaxed);
-  ++active_;
-  conns_.emplace(c, std::make_pair(std::move(conn), true));
+  uint64_t id = ++next_id_;
+  admission_.add(id, std::move(peer));
+  by_id_[id] = c;
+  conns_.emplace(c, std::make_pair(std::move(conn), id));
   c->start();  // May release c at once.
+}
+
+std::string ControlServer::peer_of(Connection* c, Connection::Mode mode) {
+  if (mode == Connection::Mode::line) return "unix";
+  sockaddr_storage peer{};
+  int len = sizeof peer;
+  if (uv_tcp_getpeername(reinterpret_cast<uv_tcp_t*>(c->stream()),
+                         reinterpret_cast<sockaddr*>(&peer), &len) != 0) {
+    return "?";
+  }
+  return peer_key(reinterpret_cast<sockaddr*>(&peer));
+}
+
+void ControlServer::mark_busy(Connection* c) {
+  auto it = conns_.find(c);
+  if (it != conns_.end() && it->second.second != 0) admission_.mark(it->second.second, false);
 }
 
 bool ControlServer::peer_allowed(Connection* c) {
@@ -183,7 +213,10 @@ void ControlServer::log_command(std::string_view line, std::string_view reply) {
 void ControlServer::release(Connection* c) {
   auto it = conns_.find(c);
   if (it == conns_.end()) return;
-  if (it->second.second) --active_;
+  if (uint64_t id = it->second.second; id != 0) {
+    admission_.remove(id);
+    by_id_.erase(id);
+  }
   conns_.erase(it);
 }
 

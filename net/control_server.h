@@ -8,11 +8,14 @@
 //   ...
 //   server.close();  // then run the loop until the handles are closed
 //
-// Limits: at most `max_connections` connections at once on both transports (past it a
-// client gets "error: too many connections"); TCP peers outside `allow` are closed with no
-// reply (logged once per peer per minute); a connection that sends nothing for `idle_timeout_ms` is
-// closed with no reply. Memory per connection is bounded by kMaxCommandBytes plus its pending
-// replies.
+// Limits: at most `max_connections` connections at once on both transports, and at most
+// `max_per_peer` from one address (the Unix socket counts as one address). Admission follows
+// common/admission.h: when the port is full, the oldest silent connection (one that has sent
+// nothing yet) of the address holding the most is closed to admit the new one; otherwise
+// the client gets "error: too many connections". TCP peers outside `allow` are closed with no
+// reply (logged once per peer per minute); a connection that sends nothing for
+// `idle_timeout_ms` is closed with no reply. Memory per connection is bounded by
+// kMaxCommandBytes plus its pending replies.
 #pragma once
 
 #include <uv.h>
@@ -26,6 +29,7 @@
 #include <vector>
 
 #include "common/address.h"
+#include "common/admission.h"
 #include "common/peer_log_limit.h"
 #include "common/status.h"
 #include "net/control.h"
@@ -37,6 +41,7 @@ namespace vigil::net {
 
 struct ServerOptions {
   uint32_t max_connections = 64;
+  uint32_t max_per_peer = 8;
   std::vector<Cidr> allow = private_networks();  // TCP peers served; empty: every peer.
   uint64_t idle_timeout_ms = 10'000;
   uint64_t pause_ms = 200;     // Batch framing: a pause this long ends the batch.
@@ -64,7 +69,7 @@ class ControlServer {
   // The bound TCP port, or 0 without a TCP listener.
   int tcp_port() const { return tcp_port_; }
   // Connections currently counted against max_connections.
-  size_t active_connections() const { return active_; }
+  size_t active_connections() const { return admission_.total(); }
 
   // Stops listening, closes every connection and removes the socket file. Idempotent.
   // `done`, if given, runs on the loop after every handle closed here has been freed (also
@@ -80,11 +85,14 @@ class ControlServer {
   // Destroys `c`. REQUIRES: `c` is a connection of this server; the caller touches
   // nothing of `c` afterwards.
   void release(Connection* c);
+  // `c` has sent something: it is no longer silent.
+  void mark_busy(Connection* c);
 
  private:
   static void on_connection(uv_stream_t* listener, int status);
   void accept(uv_stream_t* listener, Connection::Mode mode);
   bool peer_allowed(Connection* c);
+  std::string peer_of(Connection* c, Connection::Mode mode);
 
   uv_loop_t* loop_;
   Controller* controller_;
@@ -94,9 +102,11 @@ class ControlServer {
   std::string unix_path_;   // Set once our socket file exists; removed by close().
   SocketFileId unix_file_;  // The file bound at unix_path_, to remove only that one.
   int tcp_port_ = 0;
-  // Connections and whether each counts against max_connections (refused ones do not).
-  std::map<Connection*, std::pair<std::unique_ptr<Connection>, bool>> conns_;
-  size_t active_ = 0;
+  // Connections and their admission id (0: refused, writing its reply).
+  std::map<Connection*, std::pair<std::unique_ptr<Connection>, uint64_t>> conns_;
+  std::map<uint64_t, Connection*> by_id_;  // the admitted ones
+  Admission admission_;
+  uint64_t next_id_ = 0;
   PeerLogLimit deny_log_;  // One "denied" line per peer per minute.
   bool closed_ = false;
   char scratch_[64 * 1024];  // Read buffer shared by all connections (one loop thread).

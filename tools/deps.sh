@@ -2,11 +2,12 @@
 # install_packages GROUP... installs what is missing (as root, with apt-get).
 
 pkgs_build="meson ninja-build pkg-config g++ cmake libuv1-dev libmimalloc-dev doctest-dev
-  libtoml11-dev libcurl4-openssl-dev libunwind-dev libdw-dev zlib1g-dev libzstd-dev libncurses-dev"
+  libtoml11-dev libcurl4-openssl-dev libunwind-dev libdw-dev zlib1g-dev libzstd-dev libncurses-dev
+  libhttp-parser-dev"
 pkgs_test="$pkgs_build libspdlog-dev influxdb influxdb-client netcat-openbsd socat curl
   clang libclang-rt-14-dev clang-format heaptrack iproute2 cpio qemu-system-x86
   linux-image-amd64 vagrant vagrant-libvirt python3 xz-utils zstd podman runc golang-go
-  chromium chromium-driver python3-selenium tmux"
+  chromium chromium-driver python3-selenium tmux prometheus prometheus-node-exporter wrk"
 
 install_packages() {
   local want="" missing=""

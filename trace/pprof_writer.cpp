@@ -148,7 +148,7 @@ std::string value_type(Strings& s, const char* type, const char* unit) {
 
 }  // namespace
 
-std::string encode_pprof(const TraceModel& model) {
+std::string encode_pprof(const TraceModel& model, std::string_view default_sample) {
   Builder b(model);
   const TraceInfo& info = model.info();
   b.mapping_for(info.executable_name.empty() ? "[main]" : info.executable_name);
@@ -192,7 +192,7 @@ std::string encode_pprof(const TraceModel& model) {
     comment("ocaml_runtime_params: " + info.ocaml_runtime_params);
   if (!info.context.empty()) comment("context: " + info.context);
   std::string period_type = value_type(b.strings, "space", "bytes");
-  uint64_t default_type = b.strings.id("inuse_space");
+  uint64_t default_type = b.strings.id(std::string(default_sample));
 
   for (const std::string& s : b.strings.list()) profile.bytes(6, s);
   const TraceModel::Totals& t = model.totals();

@@ -20,13 +20,15 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "trace/trace_model.h"
 
 namespace vigil::trace {
 
 // The serialized Profile message, not compressed (pprof's files are gzipped: the caller
-// does that).
-std::string encode_pprof(const TraceModel& model);
+// does that). `default_sample` is the sample type pprof shows unless told otherwise:
+// "inuse_space" (a heap profile) or "alloc_space" (Go's /debug/pprof/allocs).
+std::string encode_pprof(const TraceModel& model, std::string_view default_sample = "inuse_space");
 
 }  // namespace vigil::trace

@@ -1,13 +1,38 @@
 #include "metrics/sources/pipeline_source.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace vigil::metrics {
 
+namespace {
+
+constexpr FieldKind kCounter = FieldKind::counter;
+
+const FieldSpec kOutputFields[] = {
+    {"produced", kCounter, "Points handed to the output."},
+    {"sent", kCounter, "Points the output delivered."},
+    {"dropped", kCounter, "Points the output dropped (queue full or refused)."},
+    {"queued", FieldKind::gauge, "Points waiting in the output's queue."},
+    {"send_errors", kCounter, "Failed sends of the output."},
+};
+
+}  // namespace
+
 PipelineSource::PipelineSource(std::function<std::vector<const Output*>()> outputs)
-    : Source("self", "pipeline", {"output"}), outputs_(std::move(outputs)) {}
+    : Source("self", "pipeline", {"output"}), outputs_(std::move(outputs)) {
+  fields().declare(kOutputFields);
+  // Prometheus wants base units: the time of the last error in seconds since the epoch.
+  fields().declare(
+      "last_error_ns",
+      {FieldKind::gauge, "When the output last failed, in seconds since the epoch (0: never).",
+       "last_error_timestamp_seconds", 1e-9});
+}
 
 void PipelineSource::add_counter(std::string field, std::function<uint64_t()> read) {
+  std::string words = field;
+  std::replace(words.begin(), words.end(), '_', ' ');
+  fields().declare(field, {FieldKind::counter, "vigil's own count: " + words + ".", {}, 1.0});
   counters_.push_back({std::move(field), std::move(read)});
 }
 

@@ -30,9 +30,35 @@ int64_t count_open_fds(const std::string& proc_root) {
   return n - 1;  // The descriptor opendir itself holds.
 }
 
+constexpr FieldKind kGauge = FieldKind::gauge;
+constexpr FieldKind kCounter = FieldKind::counter;
+
+const FieldSpec kProcessFields[] = {
+    {"cpu_user_seconds", kCounter, "CPU time vigil's process spent in user mode, in seconds."},
+    {"cpu_system_seconds", kCounter, "CPU time vigil's process spent in the kernel, in seconds."},
+    {"threads", kGauge, "Threads of vigil's process."},
+    {"rss_bytes", kGauge, "Resident set size of vigil's process, in bytes."},
+    {"open_fds", kGauge, "Open file descriptors of vigil's process."},
+};
+
+const FieldSpec kAllocatorFields[] = {
+    {"committed_bytes", kGauge, "Memory committed by mimalloc, in bytes."},
+    {"peak_committed_bytes", kGauge, "Most memory mimalloc had committed, in bytes."},
+    {"rss_bytes", kGauge, "Resident set size as mimalloc reports it, in bytes (an estimate)."},
+    {"peak_rss_bytes", kGauge, "Peak resident set size (getrusage), in bytes."},
+    {"page_faults", kCounter, "Page faults of the process, as mimalloc reports them."},
+};
+
+const FieldSpec kLogsFields[] = {
+    {"warnings", kCounter, "Warnings vigil has logged."},
+    {"errors", kCounter, "Errors vigil has logged."},
+};
+
 class ProcessSource : public Source {
  public:
-  explicit ProcessSource(const BuiltinOptions& o) : Source("self", "process"), root_(o.proc_root) {}
+  explicit ProcessSource(const BuiltinOptions& o) : Source("self", "process"), root_(o.proc_root) {
+    fields().declare(kProcessFields);
+  }
   void poll(int64_t, std::vector<Point>* out) override {
     Point p;
     p.measurement = name();
@@ -57,7 +83,7 @@ class ProcessSource : public Source {
 // as the current RSS, and getrusage's maximum RSS as the peak: rss_bytes is an estimate.
 class AllocatorSource : public Source {
  public:
-  AllocatorSource() : Source("self", "allocator") {}
+  AllocatorSource() : Source("self", "allocator") { fields().declare(kAllocatorFields); }
   void poll(int64_t, std::vector<Point>* out) override {
     size_t elapsed = 0, user = 0, sys = 0, rss = 0, peak_rss = 0, commit = 0, peak_commit = 0,
            faults = 0;
@@ -76,7 +102,7 @@ class AllocatorSource : public Source {
 
 class LogsSource : public Source {
  public:
-  LogsSource() : Source("self", "logs") {}
+  LogsSource() : Source("self", "logs") { fields().declare(kLogsFields); }
   void poll(int64_t, std::vector<Point>* out) override {
     Point p;
     p.measurement = name();

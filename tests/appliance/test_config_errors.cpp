@@ -109,9 +109,9 @@ TEST_CASE("a wrong type names the key, the expected type and the value") {
 TEST_CASE("an unknown key is an error that lists the keys of its section") {
   CHECK(error_of("[control]\nlisen = \"x\"\n") ==
         ":2:9: unknown key 'control.lisen' (expected one of: control.allow, control.listen, "
-        "control.max_connections, control.socket_path)");
+        "control.max_connections, control.max_connections_per_peer, control.socket_path)");
   CHECK(error_of("foo = 1\n") ==
-        ":1:7: unknown key 'foo' (expected one of: control, hostname, interval, logging, "
+        ":1:7: unknown key 'foo' (expected one of: control, hostname, http, interval, logging, "
         "memtrace, outputs, sources)");
 }
 
@@ -163,7 +163,7 @@ TEST_CASE("bad outputs point at the key and name it as outputs[N].KEY") {
 
 TEST_CASE("an unknown section or source lists the real ones") {
   CHECK(error_of("[sourcez]\nenabled = true\n") ==
-        ":2:11: unknown key 'sourcez.enabled' (expected one of: control, hostname, interval, "
+        ":2:11: unknown key 'sourcez.enabled' (expected one of: control, hostname, http, interval, "
         "logging, memtrace, outputs, sources)");
   CHECK(error_of("[sources.nosuch]\nenabled = true\n") ==
         ":2:11: unknown key 'sources.nosuch.enabled' (expected one of: sources.allocator, "
@@ -219,5 +219,6 @@ TEST_CASE("a bad override is reported with the override itself") {
   CHECK(override_error("nokey") == "--set nokey: expected KEY=VALUE, such as interval=5s");
   CHECK(override_error("control.nope=1") ==
         "--set control.nope=1: unknown key 'control.nope' (expected one of: control.allow, "
-        "control.listen, control.max_connections, control.socket_path)");
+        "control.listen, control.max_connections, control.max_connections_per_peer, "
+        "control.socket_path)");
 }

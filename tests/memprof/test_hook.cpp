@@ -245,3 +245,24 @@ TEST_CASE_FIXTURE(CleanHook, "after stop, allocations go back to mimalloc and re
   CHECK(g_count == 0);
   CHECK_FALSE(vigil::memprof::hook_tracing());
 }
+
+TEST_CASE_FIXTURE(CleanHook,
+                  "a quiet scope samples nothing and charges nothing to the next allocation") {
+  REQUIRE(hook_start(1.0, 9) != 0);
+  free(allocate_here(8));  // sets this thread's sampler up for the session
+  void* quiet_blocks[64];
+  {
+    vigil::memprof::HookQuiet quiet;
+    for (void*& q : quiet_blocks) q = allocate_here(4096);  // 256 KiB, 32768 sample points
+  }
+  void* p = allocate_here(100);
+  hook_stop();
+  drain();
+  for (void* q : quiet_blocks) CHECK(find(SampleRecord::kAlloc, addr(q)) == nullptr);
+  const SampleRecord* r = find(SampleRecord::kAlloc, addr(p));
+  REQUIRE(r != nullptr);
+  CHECK(r->nsamples <= 13);  // its own 100 bytes only (before the fix: 32780)
+  for (void* q : quiet_blocks) free(q);
+  free(p);
+  drain();
+}

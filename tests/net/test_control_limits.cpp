@@ -1,6 +1,7 @@
 // Limits and access on the control port: max_connections, the allow-list, and the
 // `net.control` log level, which must really filter what the server logs.
 #include <doctest/doctest.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -53,9 +54,9 @@ std::string until_not_refused(int port, const std::string& command) {
 
 }  // namespace
 
-TEST_CASE("past max_connections a client gets the error and is closed") {
+TEST_CASE("past max_connections_per_peer a client gets the error and is closed") {
   vigil::net::ServerOptions options;
-  options.max_connections = 2;
+  options.max_per_peer = 2;
   ServerFixture f(options);
   REQUIRE(f.server->listen_tcp("127.0.0.1:0").ok());
   int port = f.server->tcp_port();
@@ -72,6 +73,32 @@ TEST_CASE("past max_connections a client gets the error and is closed") {
   CHECK(refused == "error: too many connections\n");
   CHECK(after == "ok: *:enabled\n");
   CHECK(f.controller.stats().over_limit.load() >= 1);
+  CHECK(f.finish() == 0);
+}
+
+TEST_CASE("past max_connections the oldest silent connection makes room for a new client") {
+  vigil::net::ServerOptions options;
+  options.max_connections = 2;
+  ServerFixture f(options);
+  REQUIRE(f.server->listen_tcp("127.0.0.1:0").ok());
+  int port = f.server->tcp_port();
+  std::string served, evicted, kept;
+  f.run_client([&] {
+    int a = connect_tcp(port);
+    int b = connect_tcp(port);
+    std::this_thread::sleep_for(100ms);  // a and b are accepted, in order, and silent
+    served = talk(port, "m\n");
+    evicted = vigil::test::read_all(a);  // closed with no reply
+    vigil::test::send_all(b, "m\n");
+    shutdown(b, SHUT_WR);
+    kept = vigil::test::read_all(b);
+    close(a);
+    close(b);
+  });
+  CHECK(served == "ok: *:enabled\n");
+  CHECK(evicted.empty());
+  CHECK(kept == "ok: *:enabled\n");
+  CHECK(f.controller.stats().over_limit.load() == 0);
   CHECK(f.finish() == 0);
 }
 
