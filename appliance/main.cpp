@@ -21,10 +21,13 @@ constexpr const char* kUsage =
     "\n"
     "vigil runs a control port, a memtrace port and a metrics push on one event loop.\n"
     "  --config FILE        read the TOML config FILE (default: none, every default)\n"
-    "  --set KEY=VALUE      override one option, e.g. --set interval=5s; repeatable\n"
+    "  --set KEY=VALUE      override one option, e.g. --set interval=5s; repeatable.\n"
+    "                       The outputs[] keys go in one list: --set\n"
+    "                       'outputs=[{kind=\"influx-udp\",url=\"udp://127.0.0.1:8089\"}]'\n"
     "  --check-config       check the config, print \"config ok\" and exit 0 (2 if bad)\n"
     "  --print-config-docs  print the option table as Markdown (docs/config.md)\n"
     "  --help               print this text and the options\n"
+    "  --version            print vigil's version\n"
     "\n"
     "Exit status: 0 after SIGINT, SIGTERM or `shutdown`; 2 for a bad config, flag or port.\n";
 
@@ -47,7 +50,7 @@ int parse_args(int argc, char** argv, Args& args) {
       std::printf("%s\nOptions (config keys):\n%s", kUsage, vigil::options_help().c_str());
       return 0;
     } else if (a == "--version") {
-      std::printf("vigil 0.1.0\n");
+      std::printf("vigil %s\n", VIGIL_VERSION);
       return 0;
     } else if (a == "--print-config-docs") {
       std::printf("%s", vigil::options_markdown().c_str());

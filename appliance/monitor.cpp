@@ -66,7 +66,10 @@ Status Monitor::Impl::start_control(Monitor* self) {
   control = std::make_unique<net::ControlServer>(loop, controller.get(), options);
   Status st;
   if (!cc.listen.empty()) st = control->listen_tcp(cc.listen);
-  if (st.ok() && !cc.socket_path.empty()) st = control->listen_unix(cc.socket_path);
+  if (st.ok() && !cc.socket_path.empty()) {
+    st = control->listen_unix(cc.socket_path);
+    if (!st.ok()) st = Status::error("control.socket_path: " + st.message());
+  }
   if (!st.ok()) control->close();
   return st;
 }

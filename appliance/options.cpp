@@ -5,6 +5,8 @@
 
 #include "appliance/config.h"
 #include "logging/level.h"
+#include "metrics/output_kinds.h"
+#include "metrics/sources/builtin.h"
 
 namespace vigil {
 namespace {
@@ -96,12 +98,17 @@ std::optional<std::vector<std::string>> string_list(const Value& v) {
   return out;
 }
 
+// An allow-list is never empty: an empty list is refused rather than read as "nobody" or
+// "everybody"; ["0.0.0.0/0", "::/0"] admits every peer.
 template <class T, class F>
 Setter<T> cidr_list_setter(F field) {
   return [=](T& t, const Value& v) -> Check {
     const std::string expected = "a list of networks such as [\"10.0.0.0/8\", \"127.0.0.1\"]";
     auto items = string_list(v);
     if (!items) return Bad{expected, ""};
+    if (items->empty()) {
+      return Bad{expected, "the list is empty; [\"0.0.0.0/0\", \"::/0\"] admits every peer"};
+    }
     std::vector<Cidr> nets;
     for (const std::string& item : *items) {
       auto c = parse_cidr(item);
@@ -138,10 +145,29 @@ Check check_hostname(const std::string& s) {
 
 // ---- The tables. ----
 
+// The default of every allow-list, as TOML: "[\"127.0.0.0/8\", \"::1\", ...]".
+std::string private_networks_text() {
+  std::string list;
+  for (std::string_view n : private_network_texts()) {
+    list += (list.empty() ? "\"" : ", \"") + std::string(n) + "\"";
+  }
+  return "[" + list + "] (loopback and private)";
+}
+
+// The built-in sources' names, from their one table (metrics/sources/builtin.cpp).
 const std::vector<std::string_view>& source_names_table() {
-  static const std::vector<std::string_view> names{
-      "memory", "cpu", "net", "disk", "load", "process", "allocator", "logs", "pipeline"};
+  static const std::vector<std::string_view> names = [] {
+    std::vector<std::string_view> out;
+    for (const metrics::BuiltinSource& b : metrics::builtin_sources()) out.push_back(b.name);
+    return out;
+  }();
   return names;
+}
+
+std::vector<std::string> output_kind_names() {
+  std::vector<std::string> out;
+  for (const metrics::OutputKind& k : metrics::output_kind_table()) out.emplace_back(k.kind);
+  return out;
 }
 
 std::vector<Option<Config>> make_options() {
@@ -158,9 +184,10 @@ std::vector<Option<Config>> make_options() {
       {"control.socket_path", "path", "\"\" (off)",
        "Path of the Unix control socket (mode 0600), removed at shutdown.", false,
        string_setter<C>([](C& c) -> std::string& { return c.control.socket_path; })},
-      {"control.allow", "list of networks", "[] (every peer)",
-       "Networks whose peers may use the TCP control port.", false,
-       cidr_list_setter<C>([](C& c) -> std::vector<Cidr>& { return c.control.allow; })},
+      {"control.allow", "list of networks", private_networks_text(),
+       "Networks whose peers may use the TCP control port; [\"0.0.0.0/0\", \"::/0\"] admits "
+       "every peer.",
+       false, cidr_list_setter<C>([](C& c) -> std::vector<Cidr>& { return c.control.allow; })},
       {"control.max_connections", "integer", "64",
        "Concurrent control connections; one more gets `error: too many connections`.", false,
        uint_setter<C>([](C& c) -> uint32_t& { return c.control.max_connections; }, 1, 100000)},
@@ -178,9 +205,10 @@ std::vector<Option<Config>> make_options() {
          c.memtrace.sampling_rate = r;
          return std::nullopt;
        }},
-      {"memtrace.allow", "list of networks", "[] (every peer)",
-       "Networks whose peers may use the memtrace port.", false,
-       cidr_list_setter<C>([](C& c) -> std::vector<Cidr>& { return c.memtrace.allow; })},
+      {"memtrace.allow", "list of networks", private_networks_text(),
+       "Networks whose peers may use the memtrace port; [\"0.0.0.0/0\", \"::/0\"] admits every "
+       "peer.",
+       false, cidr_list_setter<C>([](C& c) -> std::vector<Cidr>& { return c.memtrace.allow; })},
       {"memtrace.max_queue_bytes", "integer", "8388608",
        "Bytes queued to a slow trace reader at most; past it samples are dropped and counted.",
        false,
@@ -220,15 +248,16 @@ std::vector<Option<OutputConfig>> make_output_options() {
     return string_setter<O>([m](O& o) -> std::string& { return o.*m; });
   };
   return {
-      {"kind", "enum", "(required)", "stdout, influx-tcp, influx-udp or influx-http.", false,
-       enum_setter<O>([](O& o) -> std::string& { return o.kind; },
-                      {"stdout", "influx-tcp", "influx-udp", "influx-http"})},
+      {"kind", "enum", "(required)", metrics::output_kind_list(" or ") + ".", false,
+       enum_setter<O>([](O& o) -> std::string& { return o.kind; }, output_kind_names())},
       {"url", "string", "(required but for stdout)",
        "tcp://HOST:PORT, udp://HOST:PORT, or the whole HTTP write endpoint with its query, "
        "e.g. http://HOST:8086/write?db=vigil or https://HOST/api/v2/write?org=o&bucket=b.",
        false, str(&O::url)},
-      {"name", "string", "main, main-2, ...", "Element name: output/influx/NAME.", false,
-       str(&O::name)},
+      {"name", "string",
+       metrics::default_output_name({}) + ", " +
+           metrics::default_output_name({metrics::default_output_name({})}) + ", ...",
+       "Element name: output/influx/NAME.", false, str(&O::name)},
       {"token", "string", "\"\"", "InfluxDB 2.x token (Authorization: Token ...).", false,
        str(&O::token)},
       {"username", "string", "\"\"", "InfluxDB 1.x user.", false, str(&O::username)},

@@ -26,6 +26,7 @@ constexpr Mount kMounts[] = {
     {"sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr},
     {"devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755"},
     {"tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"},
+    {"tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755"},
 };
 
 // The kernel opens /dev/console for init only when the image has that node. Without it,

@@ -88,6 +88,19 @@ Result<Cidr> parse_cidr(std::string_view text) {
   return c;
 }
 
+const std::vector<std::string_view>& private_network_texts() {
+  static const std::vector<std::string_view> texts{
+      "127.0.0.0/8",    "::1",      "10.0.0.0/8", "172.16.0.0/12",
+      "192.168.0.0/16", "fc00::/7", "fe80::/10"};
+  return texts;
+}
+
+std::vector<Cidr> private_networks() {
+  std::vector<Cidr> out;
+  for (std::string_view text : private_network_texts()) out.push_back(parse_cidr(text).value());
+  return out;
+}
+
 namespace {
 
 bool prefix_matches(const uint8_t* net, const uint8_t* addr, int prefix) {

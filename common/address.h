@@ -36,9 +36,18 @@ struct Cidr {
   int family = AF_INET;
   uint8_t bytes[16]{};
   int prefix = 0;
+
+  bool operator==(const Cidr&) const = default;
 };
 
 Result<Cidr> parse_cidr(std::string_view text);
+
+// The networks every port admits by default: loopback and the private ranges, that is
+// 127.0.0.0/8, ::1, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, fc00::/7 and fe80::/10.
+// The one definition of the default of control.allow, memtrace.allow and every other
+// port's allow-list; `["0.0.0.0/0", "::/0"]` is how a config opens a port to every peer.
+const std::vector<std::string_view>& private_network_texts();
+std::vector<Cidr> private_networks();
 
 // True iff `peer` falls in one of `allow`; an empty list allows every peer. An IPv4-mapped
 // IPv6 peer (::ffff:a.b.c.d) is matched against IPv4 networks too.

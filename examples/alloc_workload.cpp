@@ -163,6 +163,12 @@ bool write_port_file(const std::string& path, int port) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+      fputs(kWorkloadUsage, stdout);
+      return 0;
+    }
+  }
   WorkloadArgs args;
   if (vigil::Status st = parse_workload_args(argc, argv, &args); !st.ok()) {
     fprintf(stderr, "alloc_workload: %s\n", st.message().c_str());

@@ -1,5 +1,6 @@
 #include "workload_config.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <string_view>
@@ -38,6 +39,13 @@ vigil::Status parse_workload_args(int argc, char** argv, WorkloadArgs* args) {
   std::vector<std::string> overrides;
   for (int i = 1; i < argc; ++i) {
     std::string_view flag = argv[i];
+    constexpr std::string_view kFlags[] = {"--set",     "--config", "--port-file",
+                                           "--threads", "--batch",  "--sleep-us"};
+    if (std::find(std::begin(kFlags), std::end(kFlags), flag) == std::end(kFlags)) {
+      return Status::error("unknown flag " + std::string(flag) +
+                           " (expected --config, --set, --port-file, --threads, --batch, "
+                           "--sleep-us or --help)");
+    }
     if (i + 1 >= argc) return Status::error(std::string(flag) + ": missing value");
     std::string value = argv[++i];
     if (flag == "--set") {
@@ -50,14 +58,10 @@ vigil::Status parse_workload_args(int argc, char** argv, WorkloadArgs* args) {
       if (!parse_int(value, 1, 64, &args->threads)) return Status::error("--threads: 1..64");
     } else if (flag == "--batch") {
       if (!parse_int(value, 1, 1000000, &args->batch)) return Status::error("--batch: 1..1e6");
-    } else if (flag == "--sleep-us") {
+    } else {  // --sleep-us
       if (!parse_int(value, 0, 1000000, &args->sleep_us)) {
         return Status::error("--sleep-us: 0..1000000");
       }
-    } else {
-      return Status::error("unknown flag " + std::string(flag) +
-                           " (expected --config, --set, --port-file, --threads, --batch, "
-                           "--sleep-us)");
     }
   }
   vigil::Result<vigil::Config> config = vigil::load_config(config_path, overrides);

@@ -16,6 +16,18 @@ struct WorkloadArgs {
   int sleep_us = 1000;  // 0: never sleep
 };
 
+// The text of `alloc_workload --help`.
+inline constexpr const char* kWorkloadUsage =
+    "usage: alloc_workload [--config FILE] [--set KEY=VALUE]... [--port-file PATH]\n"
+    "                      [--threads N] [--batch N] [--sleep-us N]\n"
+    "\n"
+    "Embeds vigil (every vigil option works with --config and --set) and allocates from\n"
+    "named functions in known proportions until SIGTERM or SIGINT.\n"
+    "  --port-file PATH  write the bound memtrace port to PATH once listening\n"
+    "  --threads N       worker threads, 1-64 (default 2)\n"
+    "  --batch N         alloc_small + alloc_big pairs between sleeps (default 100)\n"
+    "  --sleep-us N      microseconds each worker sleeps after a batch (default 1000)\n";
+
 // "--set memtrace.seed=7 --threads 1" => config.memtrace.seed == 7, threads == 1.
 // An unknown flag, a bad value or a bad config is an error naming it.
 vigil::Status parse_workload_args(int argc, char** argv, WorkloadArgs* args);

@@ -214,14 +214,22 @@ void TraceServer::accept_client() {
   int len = sizeof ss;
   uv_tcp_getpeername(&s->tcp, reinterpret_cast<sockaddr*>(&ss), &len);
   const char* refusal = nullptr;
-  if (!cidr_allows(config_.allow, reinterpret_cast<const sockaddr*>(&ss))) {
+  bool denied = !cidr_allows(config_.allow, reinterpret_cast<const sockaddr*>(&ss));
+  if (denied) {
     refusal = "not in memtrace.allow";
   } else if (session_ != nullptr) {
     refusal = "a trace is already running";
   }
   if (refusal != nullptr) {
     add(g_refused, 1);
-    VIGIL_LOG(kLog, info, "memtrace client %s closed: %s", s->peer.c_str(), refusal);
+    // A peer outside the allow-list gets one line per minute, so a scan cannot flood the log.
+    uint64_t unlogged = 0;
+    if (!denied) {
+      VIGIL_LOG(kLog, info, "memtrace client %s closed: %s", s->peer.c_str(), refusal);
+    } else if (deny_log_.should_log(peer_host(s->peer), uv_now(loop_), &unlogged)) {
+      VIGIL_LOG(kLog, info, "memtrace client %s closed: %s (%llu more from it since its last line)",
+                s->peer.c_str(), refusal, static_cast<unsigned long long>(unlogged));
+    }
     s->close();
     return;
   }

@@ -23,6 +23,7 @@
 #include <string>
 
 #include "common/config.h"
+#include "common/peer_log_limit.h"
 #include "common/status.h"
 #include "memprof/symbolize.h"
 
@@ -80,6 +81,7 @@ class TraceServer {
   Session* session_ = nullptr;  // the tracing client; owns itself until its close callback
   std::unique_ptr<Symbolizer> symbolizer_;  // created at the first session, cache kept
   uint64_t last_flush_ms_ = 0;
+  PeerLogLimit deny_log_;  // One line per refused peer per minute.
 };
 
 }  // namespace vigil::memprof

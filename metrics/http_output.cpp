@@ -29,6 +29,9 @@ HttpOutput::HttpOutput(uv_loop_t* loop, const OutputConfig& config, uint64_t see
       easy_(curl().easy_init()) {
   auto ms = static_cast<long>(
       std::chrono::duration_cast<std::chrono::milliseconds>(config.timeout).count());
+  // The url was checked at config time; an unknown precision here writes nanoseconds.
+  Result<int64_t> unit = precision_unit_ns(url_);
+  set_time_unit(unit.ok() ? *unit : 1);
   curl().easy_setopt(easy_, CURLOPT_URL, url_.c_str());
   curl().easy_setopt(easy_, CURLOPT_POST, 1L);
   curl().easy_setopt(easy_, CURLOPT_NOSIGNAL, 1L);

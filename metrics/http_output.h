@@ -3,8 +3,9 @@
 // Thread: loop only.
 //
 // The url is the whole endpoint, query included; `precision=n` (1.x) or `precision=ns`
-// (2.x, path /api/v2/write) is added when absent. Auth: `token` is sent as
-// "Authorization: Token T" (2.x); `username`/`password` as HTTP basic auth, which InfluxDB
+// (2.x, path /api/v2/write) is added when absent; a precision the url names (s, ms, ...)
+// is the unit of the timestamps written (precision_unit_ns, metrics/output_url.h). Auth: `token` is
+// sent as "Authorization: Token T" (2.x); `username`/`password` as HTTP basic auth, which InfluxDB
 // 1.x accepts like its u=/p= query parameters. One easy handle is reused, so the
 // connection stays open between batches.
 // Verdicts (spec/influx-push.md §5): 2xx delivered (InfluxDB answers 204); 429, 5xx, a

@@ -16,12 +16,16 @@ Result<std::unique_ptr<Output>> make_influx_output(uv_loop_t* loop, const Output
   if (Status st = check_output(config); !st.ok()) return st;
   // Jitter differs between processes so that many vigils do not retry in step.
   auto seed = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  std::string_view scheme;
+  for (const OutputKind& k : output_kind_table()) {
+    if (k.kind == config.kind) scheme = k.scheme;
+  }
   std::unique_ptr<Output> out;
-  if (config.kind == "influx-tcp") {
+  if (scheme == "tcp") {
     out = std::make_unique<TcpOutput>(loop, config, seed);
-  } else if (config.kind == "influx-udp") {
+  } else if (scheme == "udp") {
     out = std::make_unique<UdpOutput>(loop, config, seed);
-  } else if (config.kind == "influx-http") {
+  } else if (scheme == "http") {
     // libcurl is loaded by the first influx-http output, not linked (metrics/curl_api.h).
     if (Status st = load_curl(); !st.ok()) return st;
     out = std::make_unique<HttpOutput>(loop, config, seed);
@@ -32,8 +36,9 @@ Result<std::unique_ptr<Output>> make_influx_output(uv_loop_t* loop, const Output
 }
 
 void register_influx_outputs() {
-  for (const char* kind : {"influx-tcp", "influx-udp", "influx-http"}) {
-    register_output_kind(kind, make_influx_output);
+  // Every kind with a url is an Influx output; stdout (no url) is built in.
+  for (const OutputKind& k : output_kind_table()) {
+    if (!k.scheme.empty()) register_output_kind(std::string(k.kind), make_influx_output);
   }
 }
 

@@ -3,6 +3,7 @@
 #include <map>
 #include <utility>
 
+#include "metrics/output_kinds.h"
 #include "metrics/stdout_output.h"
 
 namespace vigil::metrics {
@@ -10,7 +11,8 @@ namespace {
 
 std::map<std::string, OutputFactory>& factories() {
   static std::map<std::string, OutputFactory> map = {
-      {"stdout", [](uv_loop_t* loop, const OutputConfig& c) -> Result<std::unique_ptr<Output>> {
+      {std::string(kStdoutKind),
+       [](uv_loop_t* loop, const OutputConfig& c) -> Result<std::unique_ptr<Output>> {
          return std::unique_ptr<Output>(std::make_unique<StdoutOutput>(loop, c));
        }}};
   return map;

@@ -3,21 +3,10 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <span>
 
 namespace vigil::metrics {
 namespace {
-
-// The output kinds and what their url looks like, one line each.
-struct KindInfo {
-  std::string_view kind;
-  std::string_view scheme;  // Empty: the kind takes no url.
-};
-constexpr std::array<KindInfo, 4> kKinds{{
-    {"stdout", ""},
-    {"influx-tcp", "tcp"},
-    {"influx-udp", "udp"},
-    {"influx-http", "http"},
-}};
 
 constexpr size_t kMaxUdpPayload = 65507;  // The largest IPv4 UDP payload.
 constexpr size_t kMinUdpPayload = 64;
@@ -70,13 +59,32 @@ Result<uint16_t> parse_port(std::string_view port, std::string_view url) {
   return static_cast<uint16_t>(value);
 }
 
-bool query_has(std::string_view query, std::string_view key) {
-  // `key` is "db=" or similar; it must start the query or follow '&'.
+// Where the value of `key` ("db=" or similar) starts in `query`, or npos. The key must
+// start the query or follow '&'.
+size_t query_find(std::string_view query, std::string_view key) {
   for (size_t at = query.find(key); at != std::string_view::npos; at = query.find(key, at + 1)) {
-    if (at == 0 || query[at - 1] == '&') return true;
+    if (at == 0 || query[at - 1] == '&') return at + key.size();
   }
-  return false;
+  return std::string_view::npos;
 }
+
+bool query_has(std::string_view query, std::string_view key) {
+  return query_find(query, key) != std::string_view::npos;
+}
+
+// The precisions each InfluxDB version takes, with their unit in nanoseconds.
+struct Precision {
+  std::string_view name;
+  int64_t unit_ns;
+};
+constexpr std::array<Precision, 6> kPrecisionsV1{{{"n", 1},
+                                                  {"u", 1'000},
+                                                  {"ms", 1'000'000},
+                                                  {"s", 1'000'000'000},
+                                                  {"m", 60'000'000'000},
+                                                  {"h", 3'600'000'000'000}}};
+constexpr std::array<Precision, 4> kPrecisionsV2{
+    {{"ns", 1}, {"us", 1'000}, {"ms", 1'000'000}, {"s", 1'000'000'000}}};
 
 }  // namespace
 
@@ -126,6 +134,24 @@ Result<OutputUrl> parse_http_url(std::string_view url) {
   return out;
 }
 
+Result<int64_t> precision_unit_ns(std::string_view url) {
+  std::string full = with_precision(url);
+  size_t q = full.find('?');
+  std::string_view query = std::string_view(full).substr(q + 1);
+  size_t at = query_find(query, "precision=");
+  std::string_view name = query.substr(at, query.find('&', at) - at);
+  bool v2 = std::string_view(full).substr(0, q).ends_with("/api/v2/write");
+  std::span<const Precision> table(v2 ? kPrecisionsV2.data() : kPrecisionsV1.data(),
+                                   v2 ? kPrecisionsV2.size() : kPrecisionsV1.size());
+  std::string names;
+  for (const Precision& p : table) {
+    if (p.name == name) return p.unit_ns;
+    names += (names.empty() ? "" : ", ") + std::string(p.name);
+  }
+  return Status::error("unknown precision '" + std::string(name) + "' (expected one of " + names +
+                       " for InfluxDB " + (v2 ? "2.x)" : "1.x)"));
+}
+
 std::string with_precision(std::string_view url) {
   std::string out(url);
   size_t q = out.find('?');
@@ -145,13 +171,13 @@ Status validate_output(const OutputConfig& output, size_t index) {
 }
 
 Status check_output(const OutputConfig& output) {
-  const KindInfo* info = nullptr;
-  for (const KindInfo& k : kKinds) {
+  const OutputKind* info = nullptr;
+  for (const OutputKind& k : output_kind_table()) {
     if (k.kind == output.kind) info = &k;
   }
   if (info == nullptr) {
-    return Status::error("kind: unknown output kind '" + output.kind +
-                         "' (expected stdout, influx-tcp, influx-udp, influx-http)");
+    return Status::error("kind: unknown output kind '" + output.kind + "' (expected " +
+                         output_kind_list() + ")");
   }
   Status url_status;
   if (info->scheme.empty()) {
@@ -161,6 +187,7 @@ Status check_output(const OutputConfig& output) {
     }
   } else if (info->scheme == "http") {
     url_status = parse_http_url(output.url).status();
+    if (url_status.ok()) url_status = precision_unit_ns(output.url).status();
   } else {
     url_status = parse_socket_url(info->scheme, output.url).status();
   }

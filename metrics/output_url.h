@@ -17,6 +17,7 @@
 
 #include "common/config.h"
 #include "common/status.h"
+#include "metrics/output_kinds.h"
 
 namespace vigil::metrics {
 
@@ -40,6 +41,12 @@ Result<OutputUrl> parse_http_url(std::string_view url);
 // 2.x endpoint (path ending in /api/v2/write), `precision=n` otherwise (1.x).
 //   "http://h/write?db=d" => "http://h/write?db=d&precision=n"
 std::string with_precision(std::string_view url);
+
+// Nanoseconds per unit of the precision the url names (or that with_precision adds): for
+// 1.x n 1, u 1e3, ms 1e6, s 1e9, m 6e10, h 3.6e12; for 2.x ns, us, ms, s. Any other
+// value is an error: "unknown precision 'x' (expected one of n, u, ms, s, m, h for
+// InfluxDB 1.x)". REQUIRES: parse_http_url(url) succeeded.
+Result<int64_t> precision_unit_ns(std::string_view url);
 
 // Checks one output table; the message names the key and the reason only:
 //   "url: expected tcp://HOST:PORT, got 'localhost:8094'".

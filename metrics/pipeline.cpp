@@ -6,6 +6,7 @@
 
 #include "logging/log.h"
 #include "metrics/output_factory.h"
+#include "metrics/output_kinds.h"
 #include "metrics/sources/builtin.h"
 
 namespace vigil::metrics {
@@ -80,17 +81,14 @@ Status Pipeline::build_outputs() {
   std::vector<OutputConfig> configs = config_.outputs;
   if (configs.empty() && outputs_.empty()) {
     OutputConfig stdout_config;
-    stdout_config.kind = "stdout";
+    stdout_config.kind = kStdoutKind;
     configs.push_back(stdout_config);
   }
   std::set<std::string> names;
   std::vector<OutputSlot> built;
   for (size_t i = 0; i < configs.size(); ++i) {
     OutputConfig& c = configs[i];
-    if (c.name.empty()) {
-      c.name = "main";
-      for (int n = 2; names.count(c.name) > 0; ++n) c.name = "main-" + std::to_string(n);
-    }
+    if (c.name.empty()) c.name = default_output_name(names);
     names.insert(c.name);
     auto out = make_output(loop_, c);
     if (!out.ok()) {

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "metrics/influx.h"
+#include "metrics/output_kinds.h"
 
 namespace vigil::metrics {
 namespace {
@@ -23,7 +24,8 @@ logging::Source& push_log() {
 
 QueuedOutput::QueuedOutput(uv_loop_t* loop, std::string plugin, const OutputConfig& config,
                            uint64_t seed)
-    : Output(std::move(plugin), config.name.empty() ? "main" : config.name),
+    : Output(std::move(plugin),
+             config.name.empty() ? std::string(kDefaultOutputName) : config.name),
       loop_(loop),
       batch_size_(config.batch_size == 0 ? 1 : config.batch_size),
       queue_(config.buffer_limit, batch_size_),
@@ -35,6 +37,18 @@ QueuedOutput::QueuedOutput(uv_loop_t* loop, std::string plugin, const OutputConf
 
 QueuedOutput::~QueuedOutput() = default;
 
+void QueuedOutput::set_time_unit(int64_t unit_ns) { time_unit_ns_ = unit_ns > 0 ? unit_ns : 1; }
+
+const Point& QueuedOutput::in_time_unit(const Point& p) {
+  if (time_unit_ns_ == 1) return p;
+  scaled_ = p;  // Reuses scaled_'s storage: no allocation once it has grown.
+  // Rounds down, also before 1970, as InfluxDB does when it truncates to a unit.
+  int64_t q = p.time_ns / time_unit_ns_;
+  if (p.time_ns % time_unit_ns_ < 0) --q;
+  scaled_.time_ns = q;
+  return scaled_;
+}
+
 void QueuedOutput::write(std::span<const Point> points) {
   std::string line;
   for (const Point& p : points) {
@@ -43,7 +57,7 @@ void QueuedOutput::write(std::span<const Point> points) {
       continue;
     }
     line.clear();
-    if (!encode_point(p, &line)) {
+    if (!encode_point(in_time_unit(p), &line)) {
       // No valid field left: nothing can be sent for this point.
       if (unencodable_++ == 0) {
         VIGIL_LOG(push_log(), warning, "%s: dropping point '%s' with no valid field",

@@ -78,6 +78,10 @@ class QueuedOutput : public Output {
   // For log lines: "output/influx/main (udp://127.0.0.1:8089)".
   const std::string& label() const { return label_; }
 
+  // Timestamps are written in units of `unit_ns` nanoseconds (1 unless set: the http
+  // output's `precision=`). A point's time is cut down to the unit before encoding.
+  void set_time_unit(int64_t unit_ns);
+
   void on_resume() final { flush(); }
   void on_stop() final;
 
@@ -89,6 +93,8 @@ class QueuedOutput : public Output {
   void note_failure(std::string_view error);
   // Arms a one-shot timer; a failure is logged (it would leave the output stuck).
   void start_timer(Timer& timer, Nanos delay);
+  // `p`, or a copy in scaled_ with its time in the output's unit.
+  const Point& in_time_unit(const Point& p);
 
   uv_loop_t* loop_;
   std::string label_;
@@ -110,6 +116,8 @@ class QueuedOutput : public Output {
   uint64_t unencodable_ = 0;  // Points with no valid field (counted in dropped too).
   uint64_t uncarriable_ = 0;  // Lines the transport cannot carry (counted in dropped too).
   std::vector<std::function<void()>> done_;
+  int64_t time_unit_ns_ = 1;
+  Point scaled_;
 };
 
 }  // namespace vigil::metrics

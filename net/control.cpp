@@ -28,21 +28,6 @@ std::set<std::string> unique(const std::vector<std::string>& names) {
 
 std::string_view switch_name(bool on) { return on ? "enabled" : "disabled"; }
 
-// Whether `action` does something to an element of kind `kind` (§5.1 applicability).
-bool applies(Action action, Kind kind) {
-  switch (action) {
-    case Action::pause:
-    case Action::resume:
-      return true;
-    case Action::stop:
-      return kind != Kind::transform;
-    case Action::set_period:
-    case Action::trigger_now:
-      return kind == Kind::source;
-  }
-  return false;
-}
-
 void act(const Control& cmd, Element* e) {
   switch (cmd.action) {
     case Action::pause:
@@ -197,7 +182,7 @@ Reply Controller::control(const Control& cmd) {
   std::vector<Element*> targets;
   std::string unsupported;
   for (Element* e : matched) {
-    if (applies(cmd.action, e->kind())) {
+    if (action_applies(cmd.action, e->kind())) {
       targets.push_back(e);
     } else {
       add_entry(&unsupported, e->full_name());

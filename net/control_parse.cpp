@@ -181,6 +181,28 @@ Result<NamePattern> parse_name_pattern(std::string_view text) {
   return p;
 }
 
+// Which kinds of element each action applies to, and the words of the error for a pattern
+// that selects none of them.
+struct ActionKinds {
+  Action action;
+  bool kinds[3];  // Indexed by metrics::Kind.
+  std::string_view only;
+};
+constexpr std::array<ActionKinds, 5> kActionKinds{{
+    {Action::pause, {true, true, true}, ""},
+    {Action::resume, {true, true, true}, ""},
+    {Action::stop, {true, false, true}, "sources and outputs"},
+    {Action::set_period, {true, false, false}, "sources"},
+    {Action::trigger_now, {true, false, false}, "sources"},
+}};
+
+const ActionKinds& action_kinds(Action action) {
+  for (const ActionKinds& a : kActionKinds) {
+    if (a.action == action) return a;
+  }
+  return kActionKinds[0];
+}
+
 const ActionWord* find_action(std::string_view word) {
   for (const ActionWord& a : kActionWords) {
     if (a.word == word) return &a;
@@ -213,15 +235,11 @@ Result<Command> parse_control(const std::vector<std::string_view>& words) {
     if (d->count() == 0) return Status::error(invalid + "the period must be non-zero");
     cmd.period = *d;
   }
-  const bool* kinds = cmd.pattern.kinds;
-  bool source = kinds[static_cast<int>(Kind::source)];
-  bool output = kinds[static_cast<int>(Kind::output)];
-  if (cmd.action == Action::stop && !source && !output) {
-    return Status::error(invalid + "it can only be applied to sources and outputs");
-  }
-  if ((cmd.action == Action::set_period || cmd.action == Action::trigger_now) && !source) {
-    return Status::error(invalid + "it can only be applied to sources");
-  }
+  const ActionKinds& applies = action_kinds(cmd.action);
+  bool any = false;
+  for (int k = 0; k < 3; ++k) any = any || (cmd.pattern.kinds[k] && applies.kinds[k]);
+  if (!any)
+    return Status::error(invalid + "it can only be applied to " + std::string(applies.only));
   return Command(std::move(cmd));
 }
 
@@ -308,6 +326,10 @@ Result<Command> parse_command(std::string_view line) {
   if (verb == "elements") return parse_elements(words);
   if (verb == "help") return Command(Help{});
   return Status::error("unknown command");
+}
+
+bool action_applies(Action action, Kind kind) {
+  return action_kinds(action).kinds[static_cast<int>(kind)];
 }
 
 }  // namespace vigil::net

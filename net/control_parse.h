@@ -73,6 +73,11 @@ struct ElementPattern {
 
 enum class Action { pause, resume, stop, set_period, trigger_now };
 
+// Whether `action` does something to an element of `kind` (§5.1 applicability): the one
+// table that both the parser (a pattern that selects no such kind is an error) and the
+// controller (elements of other kinds are skipped) read.
+bool action_applies(Action action, metrics::Kind kind);
+
 struct Control {
   ElementPattern pattern;
   Action action = Action::pause;

@@ -1,12 +1,11 @@
 #include "net/control_server.h"
 
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <utility>
 
 #include "logging/log.h"
+#include "net/unix_socket.h"
 
 namespace vigil::net {
 namespace {
@@ -14,8 +13,6 @@ namespace {
 logging::Source kLog{"net.control"};
 
 constexpr int kBacklog = 128;
-// At most one "denied peer" line per this many milliseconds; the others are counted.
-constexpr uint64_t kDenyLogIntervalMs = 1'000;
 // Refused connections (over max_connections) linger too; beyond this many in all, a new
 // connection is dropped with no reply, so a flood cannot grow memory without bound.
 constexpr size_t kExtraConnections = 256;
@@ -23,6 +20,8 @@ constexpr size_t kExtraConnections = 256;
 std::string uv_error(std::string_view action, std::string_view what, int err) {
   return std::string(action) + " " + std::string(what) + ": " + uv_err_name(err);
 }
+
+void close_fd(int fd) { ::close(fd); }
 
 // For log lines: the text if it is printable ASCII, else a placeholder.
 std::string printable(std::string_view text, size_t max) {
@@ -60,28 +59,17 @@ Status ControlServer::listen_tcp(std::string_view address) {
 }
 
 Status ControlServer::listen_unix(const std::string& path) {
-  if (path.empty() || path.size() >= sizeof(sockaddr_un{}.sun_path)) {
-    return Status::error("listen unix " + path + ": path empty or too long");
-  }
-  struct stat st;
-  if (lstat(path.c_str(), &st) == 0) {
-    if (!S_ISSOCK(st.st_mode)) {
-      return Status::error("listen unix " + path + ": file exists and is not a socket");
-    }
-    // A socket file left by a process that did not remove it: replace it.
-    unlink(path.c_str());
-  }
+  auto sock = bind_unix_socket(path);
+  if (!sock.ok()) return sock.status();
+  unix_path_ = path;
+  unix_file_ = sock->file;
   int err = unix_.init_pipe(loop_, this);
-  if (err == 0) err = uv_pipe_bind(unix_.pipe(), path.c_str());
-  if (err == 0) {
-    unix_path_ = path;
-    // Before listen(), so no client can connect while the mode is still wider.
-    if (chmod(path.c_str(), 0600) != 0) err = uv_translate_sys_error(errno);
-  }
+  if (err == 0) err = uv_pipe_open(unix_.pipe(), sock->fd);
+  if (err != 0) close_fd(sock->fd);  // Not adopted by the pipe.
   if (err == 0) err = uv_listen(unix_.stream(), kBacklog, on_connection);
   if (err != 0) {
     unix_.close();
-    if (!unix_path_.empty()) unlink(unix_path_.c_str());
+    remove_socket_file(unix_path_, unix_file_);
     unix_path_.clear();
     return Status::error(uv_error("listen unix", path, err));
   }
@@ -126,7 +114,8 @@ void ControlServer::close(std::function<void()> done) {
   conns_.clear();  // Each Connection closes its handles.
   active_ = 0;
   if (!unix_path_.empty()) {
-    unlink(unix_path_.c_str());
+    // Only the file this server made: another process may own the path by now.
+    remove_socket_file(unix_path_, unix_file_);
     unix_path_.clear();
   }
 }
@@ -175,18 +164,13 @@ bool ControlServer::peer_allowed(Connection* c) {
   controller_->stats().denied_peers.fetch_add(1, std::memory_order_relaxed);
   // Rate-limit only the lines really written, so a level change shows the next denial.
   if (!kLog.enabled(logging::Level::warning)) return false;
-  uint64_t now = uv_now(loop_);
-  if (last_deny_log_ms_ == 0 || now - last_deny_log_ms_ >= kDenyLogIntervalMs) {
-    std::string who =
-        err == 0 ? format_address(reinterpret_cast<sockaddr*>(&peer)) : "unknown peer";
+  std::string who = err == 0 ? format_address(reinterpret_cast<sockaddr*>(&peer)) : "unknown peer";
+  uint64_t unlogged = 0;
+  if (deny_log_.should_log(peer_host(who), uv_now(loop_), &unlogged)) {
     VIGIL_LOG(kLog, warning,
-              "control connection from %s denied by control.allow (%llu more "
-              "since the last message)",
-              who.c_str(), static_cast<unsigned long long>(denies_unlogged_));
-    last_deny_log_ms_ = now == 0 ? 1 : now;
-    denies_unlogged_ = 0;
-  } else {
-    ++denies_unlogged_;
+              "control connection from %s denied by control.allow (%llu more from it since "
+              "its last line)",
+              who.c_str(), static_cast<unsigned long long>(unlogged));
   }
   return false;
 }

@@ -10,8 +10,9 @@
 //
 // Limits: at most `max_connections` connections at once on both transports (past it a
 // client gets "error: too many connections"); TCP peers outside `allow` are closed with no
-// reply; a connection that sends nothing for `idle_timeout_ms` is closed with no reply.
-// Memory per connection is bounded by kMaxCommandBytes plus its pending replies.
+// reply (logged once per peer per minute); a connection that sends nothing for `idle_timeout_ms` is
+// closed with no reply. Memory per connection is bounded by kMaxCommandBytes plus its pending
+// replies.
 #pragma once
 
 #include <uv.h>
@@ -25,16 +26,18 @@
 #include <vector>
 
 #include "common/address.h"
+#include "common/peer_log_limit.h"
 #include "common/status.h"
 #include "net/control.h"
 #include "net/control_conn.h"
+#include "net/unix_socket.h"
 #include "net/uv_handle.h"
 
 namespace vigil::net {
 
 struct ServerOptions {
   uint32_t max_connections = 64;
-  std::vector<Cidr> allow;  // Empty: every TCP peer.
+  std::vector<Cidr> allow = private_networks();  // TCP peers served; empty: every peer.
   uint64_t idle_timeout_ms = 10'000;
   uint64_t pause_ms = 200;     // Batch framing: a pause this long ends the batch.
   uint64_t linger_ms = 1'000;  // How long a closing connection drains the peer at most.
@@ -52,8 +55,10 @@ class ControlServer {
   // Binds and listens on "HOST:PORT". Errors name the action and the address:
   // "listen 0.0.0.0:2323: EADDRINUSE". REQUIRES: no TCP listener yet.
   Status listen_tcp(std::string_view address);
-  // Binds `path` with mode 0600, replacing a stale socket file (but no other kind of file).
-  // REQUIRES: no Unix listener yet.
+  // Binds `path` with mode 0600, replacing a stale socket file (but no other kind of file,
+  // and not a socket some process still answers on: "PATH is in use by a running
+  // process"). Errors carry the real errno and the path (net/unix_socket.h). At close the
+  // file is removed only if it is still the one made here. REQUIRES: no Unix listener yet.
   Status listen_unix(const std::string& path);
 
   // The bound TCP port, or 0 without a TCP listener.
@@ -86,13 +91,13 @@ class ControlServer {
   ServerOptions options_;
   UvHandle tcp_;
   UvHandle unix_;
-  std::string unix_path_;  // Set once our socket file exists; removed by close().
+  std::string unix_path_;   // Set once our socket file exists; removed by close().
+  SocketFileId unix_file_;  // The file bound at unix_path_, to remove only that one.
   int tcp_port_ = 0;
   // Connections and whether each counts against max_connections (refused ones do not).
   std::map<Connection*, std::pair<std::unique_ptr<Connection>, bool>> conns_;
   size_t active_ = 0;
-  uint64_t last_deny_log_ms_ = 0;
-  uint64_t denies_unlogged_ = 0;
+  PeerLogLimit deny_log_;  // One "denied" line per peer per minute.
   bool closed_ = false;
   char scratch_[64 * 1024];  // Read buffer shared by all connections (one loop thread).
 };

@@ -71,6 +71,8 @@ constexpr const char* kUsage =
     "  --seconds N         capture for N seconds (default 10)\n"
     "  --save FILE         keep the raw capture in FILE too\n"
     "\n"
+    "  --help, --version   print this text, or the version, and exit\n"
+    "\n"
     "exit status: 0 ok, 1 unreadable or invalid trace, 2 usage error\n";
 
 int usage_error(const std::string& what) {
@@ -400,6 +402,10 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
       std::fputs(kUsage, stdout);
+      return 0;
+    }
+    if (std::strcmp(argv[i], "--version") == 0) {
+      std::printf("vigil-trace %s\n", VIGIL_VERSION);
       return 0;
     }
   }

@@ -141,17 +141,62 @@ TEST_CASE("a bad log level spec is reported with the level parser's words") {
         "\"net:loud\" (\"loud\": unknown log level)");
 }
 
-TEST_CASE("bad outputs name the table and the field") {
+TEST_CASE("bad outputs point at the key and name it as outputs[N].KEY") {
   CHECK(error_of("[[outputs]]\nkind = \"influx-udp\"\nurl = \"http://x\"\n") ==
-        ":1:1: outputs[0]: url: expected udp://HOST:PORT, got 'http://x'");
+        ":3:7: outputs[0].url: expected udp://HOST:PORT, got 'http://x'");
   CHECK(error_of("[[outputs]]\nurl = \"udp://x:1\"\n") ==
-        ":1:1: outputs[0]: kind: missing (expected one of stdout, influx-tcp, influx-udp, "
+        ":1:1: outputs[0].kind: missing (expected one of stdout, influx-tcp, influx-udp, "
         "influx-http)");
   CHECK(error_of("[[outputs]]\nkind = \"kafka\"\n") ==
-        ":2:8: kind: expected one of stdout, influx-tcp, influx-udp, influx-http, got \"kafka\"");
+        ":2:8: outputs[0].kind: expected one of stdout, influx-tcp, influx-udp, influx-http, "
+        "got \"kafka\"");
+  CHECK(error_of(
+            "[[outputs]]\nkind = \"stdout\"\n[[outputs]]\nkind = \"stdout\"\nbatch_size = 0\n") ==
+        ":5:14: outputs[1].batch_size: expected an integer from 1 to 1000000, got 0");
   CHECK(error_of("[[outputs]]\nkind = \"stdout\"\nname = \"a\"\n[[outputs]]\nkind = "
                  "\"stdout\"\nname = \"a\"\n") ==
-        ":4:1: outputs[1]: name: \"a\" is used by another output (expected unique names)");
+        ":6:8: outputs[1].name: \"a\" is used by another output (expected unique names)");
+  CHECK(error_of("[[outputs]]\nkind = \"stdout\"\nnope = 1\n") ==
+        ":3:8: unknown key 'outputs[0].nope' (expected one of: batch_size, buffer_limit, kind, "
+        "max_payload, name, password, timeout, token, url, username)");
+}
+
+TEST_CASE("an unknown section or source lists the real ones") {
+  CHECK(error_of("[sourcez]\nenabled = true\n") ==
+        ":2:11: unknown key 'sourcez.enabled' (expected one of: control, hostname, interval, "
+        "logging, memtrace, outputs, sources)");
+  CHECK(error_of("[sources.nosuch]\nenabled = true\n") ==
+        ":2:11: unknown key 'sources.nosuch.enabled' (expected one of: sources.allocator, "
+        "sources.cpu, sources.disk, sources.load, sources.logs, sources.memory, sources.net, "
+        "sources.pipeline, sources.process)");
+}
+
+TEST_CASE("a TOML syntax error points at the line and column of the mistake") {
+  std::string msg = error_of("interval = \"5s\"\n[control]\nlisten = \"x\" y\n");
+  CHECK_MESSAGE(msg.starts_with(":3:14: bad TOML: "), msg);
+  msg = error_of("a = 1\nb = \n");  // The value is missing at column 5.
+  CHECK_MESSAGE(msg.starts_with(":2:5: bad TOML: "), msg);
+  msg = error_of("a = 1\n\nb = \"unterminated\n");
+  CHECK_MESSAGE(msg.starts_with(":3:5: bad TOML: "), msg);
+  msg = error_of("interval = \n");
+  CHECK_MESSAGE(msg.starts_with(":1:12: bad TOML: "), msg);
+}
+
+TEST_CASE("--set with an outputs[N] key shows the outputs=[{...}] form") {
+  CHECK(override_error("outputs[0].kind=stdout") ==
+        "--set outputs[0].kind=stdout: one output's key cannot be set alone; set the whole "
+        "list, e.g. --set 'outputs=[{kind=\"stdout\"}]' or --set "
+        "'outputs=[{kind=\"influx-udp\",url=\"udp://127.0.0.1:8089\"}]'");
+}
+
+TEST_CASE("an empty allow-list is refused, naming the way to admit every peer") {
+  CHECK(override_error("control.allow=[]") ==
+        "--set control.allow=[]: control.allow: expected a list of networks such as "
+        "[\"10.0.0.0/8\", \"127.0.0.1\"], got [] (the list is empty; [\"0.0.0.0/0\", \"::/0\"] "
+        "admits every peer)");
+  auto r = vigil::load_config("", {"memtrace.allow=0.0.0.0/0,::/0"});
+  REQUIRE(r.ok());
+  CHECK(r->memtrace.allow.size() == 2);
 }
 
 TEST_CASE("a TOML syntax error keeps toml11's positioned text") {

@@ -89,6 +89,28 @@ TEST_CASE("the precision is added unless the url names one") {
   CHECK(with_precision("http://h/write") == "http://h/write?precision=n");
 }
 
+TEST_CASE("the precision's unit in nanoseconds, per InfluxDB version") {
+  auto unit = [](const char* url) { return precision_unit_ns(url).value(); };
+  CHECK(unit("http://h/write?db=d&precision=n") == 1);
+  CHECK(unit("http://h/write?db=d&precision=u") == 1'000);
+  CHECK(unit("http://h/write?precision=ms&db=d") == 1'000'000);
+  CHECK(unit("http://h/write?db=d&precision=s") == 1'000'000'000);
+  CHECK(unit("http://h/write?db=d&precision=m") == 60'000'000'000);
+  CHECK(unit("http://h/write?db=d&precision=h") == 3'600'000'000'000);
+  CHECK(unit("http://h/api/v2/write?bucket=b&precision=ns") == 1);
+  CHECK(unit("http://h/api/v2/write?bucket=b&precision=us") == 1'000);
+  CHECK(unit("http://h/api/v2/write?bucket=b&precision=s") == 1'000'000'000);
+  CHECK(unit("http://h/write?db=d") == 1);  // None named: vigil adds n.
+  CHECK(precision_unit_ns("http://h/write?db=d&precision=x").status().message() ==
+        "unknown precision 'x' (expected one of n, u, ms, s, m, h for InfluxDB 1.x)");
+  CHECK(precision_unit_ns("http://h/api/v2/write?bucket=b&precision=h").status().message() ==
+        "unknown precision 'h' (expected one of ns, us, ms, s for InfluxDB 2.x)");
+  CHECK(validate_output(output("influx-http", "http://h/write?db=d&precision=rfc3339"), 2)
+            .message() ==
+        "outputs[2].url: unknown precision 'rfc3339' (expected one of n, u, ms, s, m, h for "
+        "InfluxDB 1.x)");
+}
+
 TEST_CASE("valid output tables pass") {
   CHECK(validate_output(output("stdout", ""), 0).ok());
   CHECK(validate_output(output("influx-udp", "udp://127.0.0.1:8089"), 0).ok());

@@ -138,3 +138,29 @@ TEST_CASE("a line over 4096 bytes on the unix socket gets the error and the conn
   CHECK(f.pipeline.registry.all() == false);  // Moff ran; Mon after the long line did not.
   CHECK(f.finish() == 0);
 }
+
+TEST_CASE("a socket file that a process answers on is not replaced") {
+  TempDir dir;
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::strncpy(a.sun_path, dir.socket().c_str(), sizeof a.sun_path - 1);
+  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  REQUIRE(listen(fd, 4) == 0);
+  struct stat before, after;
+  REQUIRE(lstat(dir.socket().c_str(), &before) == 0);
+  ServerFixture f;
+  CHECK(f.server->listen_unix(dir.socket()).message() ==
+        dir.socket() + " is in use by a running process");
+  REQUIRE(lstat(dir.socket().c_str(), &after) == 0);
+  CHECK(after.st_ino == before.st_ino);  // The listener's file is still there.
+  close(fd);
+  CHECK(f.finish() == 0);
+}
+
+TEST_CASE("a socket path in a missing directory reports ENOENT and the path") {
+  ServerFixture f;
+  CHECK(f.server->listen_unix("/nonexistent-vigil-dir/v.sock").message() ==
+        "listen unix /nonexistent-vigil-dir/v.sock: ENOENT (no such file or directory)");
+  CHECK(f.finish() == 0);
+}

@@ -20,6 +20,10 @@ for t in cxx_v2 viewer_test_trace; do
   cmp "$tmp/$t.summary" "$data/$t.summary.txt" || { echo "FAIL: summary of $t differs"; fail=1; }
 done
 
+# --version: exit 0, one line naming the program and a version.
+version=$("$bin" --version) || { echo "FAIL: --version exited non-zero"; fail=1; }
+case $version in "vigil-trace "?*) ;; *) echo "FAIL: --version printed '$version'"; fail=1 ;; esac
+
 # A capture cut mid-packet: exit 1, a message naming the problem, and the complete packets.
 head -c 3000 "$data/cxx_v2.ctf" > "$tmp/cut.ctf"
 if "$bin" dump "$tmp/cut.ctf" > "$tmp/cut.dump" 2> "$tmp/cut.err"; then
