@@ -5,10 +5,11 @@
 #include <memory>
 #include <utility>
 
+#include "appliance/control_handler.h"
+#include "control/controller.h"
 #include "logging/log.h"
 #include "metrics/influx_outputs.h"
 #include "metrics/pipeline.h"
-#include "net/control.h"
 #include "net/control_server.h"
 #ifdef VIGIL_HAVE_MEMPROF
 #include "memprof/trace_server.h"
@@ -51,7 +52,7 @@ struct Monitor::Impl {
   std::unique_ptr<memprof::TraceServer> memtrace;  // the memtrace port (memprof builds only)
 #endif
   // The control plane. The controller outlives the server that calls it.
-  std::unique_ptr<net::Controller> controller;
+  std::unique_ptr<control::Controller> controller;
   std::unique_ptr<net::ControlServer> control;
 
   Status start_control(Monitor* self);
@@ -59,11 +60,13 @@ struct Monitor::Impl {
 
 Status Monitor::Impl::start_control(Monitor* self) {
   const ControlConfig& cc = config.control;
-  controller = std::make_unique<net::Controller>(&elements, [self] { self->request_shutdown(); });
+  controller =
+      std::make_unique<control::Controller>(&elements, [self] { self->request_shutdown(); });
   net::ServerOptions options;
   options.max_connections = cc.max_connections;
   options.allow = cc.allow;
-  control = std::make_unique<net::ControlServer>(loop, controller.get(), options);
+  control = std::make_unique<net::ControlServer>(loop, appliance::control_handler(controller.get()),
+                                                 options);
   Status st;
   if (!cc.listen.empty()) st = control->listen_tcp(cc.listen);
   if (st.ok() && !cc.socket_path.empty()) {
@@ -112,12 +115,15 @@ Status Monitor::start() {
   impl_->pipeline->add_counter("trace_drops", [] { return memprof::trace_counters().dropped; });
 #endif
   if (Status st = impl_->start_control(this); !st.ok()) return st;
-  net::ControlStats* cs = &impl_->controller->stats();
+  // The commands are counted by the controller, the connections and the transport's own
+  // error replies ("command too long") by the server.
+  control::ControlStats* cs = &impl_->controller->stats();
+  net::ServerStats* ss = &impl_->control->stats();
   impl_->pipeline->add_counter("control_commands_ok", [cs] { return cs->commands_ok.load(); });
   impl_->pipeline->add_counter("control_commands_error",
-                               [cs] { return cs->commands_error.load(); });
-  impl_->pipeline->add_counter("control_denied", [cs] { return cs->denied_peers.load(); });
-  impl_->pipeline->add_counter("control_over_limit", [cs] { return cs->over_limit.load(); });
+                               [cs, ss] { return cs->commands_error.load() + ss->errors.load(); });
+  impl_->pipeline->add_counter("control_denied", [ss] { return ss->denied_peers.load(); });
+  impl_->pipeline->add_counter("control_over_limit", [ss] { return ss->over_limit.load(); });
   impl_->started = true;
   VIGIL_LOG(kLog, info, "vigil started on host %s", impl_->config.hostname.c_str());
   return Status();

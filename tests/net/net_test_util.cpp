@@ -9,6 +9,8 @@
 #include <cstring>
 #include <thread>
 
+#include "appliance/control_handler.h"
+
 namespace vigil::test {
 namespace {
 
@@ -109,10 +111,11 @@ std::string talk(int port, std::string_view data, bool half_close) {
   return reply;
 }
 
-ServerFixture::ServerFixture(net::ServerOptions options)
+ServerFixture::ServerFixture(net::ServerOptions options, net::ReplyHandler handler)
     : controller(&pipeline.registry, [this] { ++shutdowns; }) {
   uv_loop_init(&loop);
-  server = std::make_unique<net::ControlServer>(&loop, &controller, std::move(options));
+  if (!handler) handler = appliance::control_handler(&controller);
+  server = std::make_unique<net::ControlServer>(&loop, std::move(handler), std::move(options));
 }
 
 ServerFixture::~ServerFixture() {

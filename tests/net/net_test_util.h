@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "control/controller.h"
 #include "metrics/registry.h"
-#include "net/control.h"
 #include "net/control_server.h"
 
 namespace vigil::test {
@@ -47,10 +47,11 @@ std::string read_line(int fd);
 // Connects, sends `data`, half-closes if asked, and returns everything read until EOF.
 std::string talk(int port, std::string_view data, bool half_close = true);
 
-// A loop, a controller on a Pipeline and a ControlServer, for socket tests. The loop runs
-// on the test thread only inside run_client() and finish().
+// A loop, a controller on a Pipeline and a ControlServer, for socket tests. The server
+// answers with `handler`, or with the controller when it is empty. The loop runs on the
+// test thread only inside run_client() and finish().
 struct ServerFixture {
-  explicit ServerFixture(net::ServerOptions options = {});
+  explicit ServerFixture(net::ServerOptions options = {}, net::ReplyHandler handler = {});
   ~ServerFixture();
   // Runs `client` on a new thread while the loop runs here; returns when it has finished.
   void run_client(const std::function<void()>& client);
@@ -61,7 +62,7 @@ struct ServerFixture {
   uv_loop_t loop;
   Pipeline pipeline;
   int shutdowns = 0;
-  net::Controller controller;
+  control::Controller controller;
   std::unique_ptr<net::ControlServer> server;
   bool finished = false;
 };
