@@ -141,7 +141,7 @@ void Monitor::stop(std::function<void()> done) {
   // Each part is asked to stop with its own callback from expect(barrier); parts stop in
   // reverse order of creation.
   if (impl_->control) impl_->control->close(expect(barrier));
-  // Outputs get up to 5 s to send what is queued (spec/control-protocol.md §5.2).
+  // Outputs get up to 5 s to send what is queued (docs/control-protocol.md §5.2).
   if (impl_->pipeline_started) impl_->pipeline->shutdown(std::chrono::seconds(5), expect(barrier));
   if (--barrier->pending == 0 && barrier->done) barrier->done();
 }
