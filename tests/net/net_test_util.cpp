@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include <cstring>
-#include <thread>
 
 #include "appliance/control_handler.h"
+#include "tests/support/loop.h"
 
 namespace vigil::test {
 namespace {
@@ -122,18 +122,7 @@ ServerFixture::~ServerFixture() {
   if (!finished) finish();
 }
 
-void ServerFixture::run_client(const std::function<void()>& client) {
-  uv_async_t done;
-  uv_async_init(&loop, &done, [](uv_async_t* a) { uv_stop(a->loop); });
-  std::thread t([&] {
-    client();
-    uv_async_send(&done);
-  });
-  uv_run(&loop, UV_RUN_DEFAULT);
-  t.join();
-  uv_close(reinterpret_cast<uv_handle_t*>(&done), nullptr);
-  uv_run(&loop, UV_RUN_NOWAIT);
-}
+void ServerFixture::run_client(const std::function<void()>& client) { run_while(&loop, client); }
 
 int ServerFixture::finish() {
   finished = true;

@@ -1,5 +1,6 @@
 // Helpers for the net tests: a small pipeline of elements, blocking socket clients, and a
-// control server on a loop that runs on the test thread while a client thread talks to it.
+// control server on a loop that runs on the test thread while a client thread talks to it
+// (tests/support/loop.h's run_while).
 // Thread: the blocking client functions may run on any thread; the rest on the loop's.
 #pragma once
 
