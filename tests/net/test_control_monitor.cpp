@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "appliance/monitor.h"
+#include "common/timer.h"
 #include "net_test_util.h"
 
 using vigil::test::connect_unix;
@@ -30,19 +31,16 @@ bool exists(const std::string& path) {
 // Fails the test and stops the loop if it is still running after 10 s. Unreferenced, so it
 // does not keep the loop alive by itself.
 struct Watchdog {
-  explicit Watchdog(uv_loop_t* loop) {
-    uv_timer_init(loop, &timer);
-    uv_timer_start(
-        &timer,
-        [](uv_timer_t* t) {
+  explicit Watchdog(uv_loop_t* loop)
+      : timer(loop, [loop] {
           FAIL_CHECK("watchdog: the loop did not end");
-          uv_stop(t->loop);
-        },
-        10'000, 0);
-    uv_unref(reinterpret_cast<uv_handle_t*>(&timer));
+          uv_stop(loop);
+        }) {
+    CHECK(timer.start(10'000).ok());
+    timer.unref();
   }
-  void close() { uv_close(reinterpret_cast<uv_handle_t*>(&timer), nullptr); }
-  uv_timer_t timer;
+  void close() { timer.close(); }
+  vigil::Timer timer;
 };
 
 }  // namespace
