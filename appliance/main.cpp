@@ -12,6 +12,7 @@
 #include "appliance/config.h"
 #include "appliance/monitor.h"
 #include "appliance/pid1.h"
+#include "common/uv_handle.h"
 
 namespace {
 
@@ -80,15 +81,15 @@ int parse_args(int argc, char** argv, Args& args) {
 // Signals: the first SIGINT or SIGTERM stops the monitor gracefully; a second one ends
 // the process at once.
 struct Signals {
-  uv_signal_t sigint;
-  uv_signal_t sigterm;
-  vigil::Monitor* monitor;
+  vigil::UvHandle sigint;
+  vigil::UvHandle sigterm;
+  vigil::Monitor* monitor = nullptr;
   bool stopping = false;
 };
 
 void close_signals(Signals& s) {
-  uv_close(reinterpret_cast<uv_handle_t*>(&s.sigint), nullptr);
-  uv_close(reinterpret_cast<uv_handle_t*>(&s.sigterm), nullptr);
+  s.sigint.close();
+  s.sigterm.close();
 }
 
 void begin_stop(Signals& s) {
@@ -99,11 +100,23 @@ void begin_stop(Signals& s) {
 
 void on_signal(uv_signal_t* handle, int signum) {
   auto* s = static_cast<Signals*>(handle->data);
+  if (s == nullptr) return;
   if (s->stopping) {
     std::fprintf(stderr, "vigil: second signal %d, exiting now\n", signum);
     vigil::appliance::pid1::exit_now(128 + signum);
   }
   begin_stop(*s);
+}
+
+// Watches SIGINT and SIGTERM on `loop`. A failure leaves the process without a graceful
+// stop on signals, so the caller treats it as fatal.
+vigil::Status watch_signals(uv_loop_t* loop, Signals& s) {
+  for (auto [handle, signum] : {std::pair{&s.sigint, SIGINT}, {&s.sigterm, SIGTERM}}) {
+    if (vigil::Status st = handle->init_signal(loop, &s); !st.ok()) return st;
+    if (int err = uv_signal_start(handle->signal(), on_signal, signum); err != 0)
+      return vigil::Status::error(vigil::uv_error("uv_signal_start", err));
+  }
+  return vigil::Status();
 }
 
 // Everything main() does; PID 1 mode calls it after booting.
@@ -125,20 +138,21 @@ int run(int argc, char** argv) {
   }
 
   uv_loop_t loop;
-  uv_loop_init(&loop);
+  if (int err = uv_loop_init(&loop); err != 0) {
+    std::fprintf(stderr, "vigil: %s\n", vigil::uv_error("uv_loop_init", err).c_str());
+    return 1;
+  }
   int status = 0;
   {
     vigil::Monitor monitor(&loop, std::move(config.value()));
-    Signals signals{};
+    Signals signals;
     signals.monitor = &monitor;
-    for (auto [handle, signum] :
-         {std::pair{&signals.sigint, SIGINT}, {&signals.sigterm, SIGTERM}}) {
-      uv_signal_init(&loop, handle);
-      handle->data = &signals;
-      uv_signal_start(handle, on_signal, signum);
-    }
     monitor.set_shutdown_handler([&signals] { begin_stop(signals); });
-    if (vigil::Status st = monitor.start(); !st.ok()) {
+    if (vigil::Status sig = watch_signals(&loop, signals); !sig.ok()) {
+      std::fprintf(stderr, "vigil: signals: %s\n", sig.message().c_str());
+      status = 1;
+      begin_stop(signals);
+    } else if (vigil::Status st = monitor.start(); !st.ok()) {
       std::fprintf(stderr, "vigil: %s\n", st.message().c_str());
       status = 2;
       begin_stop(signals);

@@ -7,12 +7,13 @@
 #include <utility>
 #include <vector>
 
+#include "appliance/control_handler.h"
 #include "appliance/http_endpoints.h"
 #include "appliance/memtrace_port.h"
+#include "control/controller.h"
 #include "logging/log.h"
 #include "metrics/influx_outputs.h"
 #include "metrics/pipeline.h"
-#include "net/control.h"
 #include "net/control_server.h"
 
 namespace vigil {
@@ -83,7 +84,7 @@ struct Monitor::Impl {
   // The memtrace port: only when the program links vigil-memprof (appliance/memtrace_port.h).
   std::unique_ptr<MemtracePort> memtrace;
   // The control plane. The controller outlives the server that calls it.
-  std::unique_ptr<net::Controller> controller;
+  std::unique_ptr<control::Controller> controller;
   std::unique_ptr<net::ControlServer> control;
   std::unique_ptr<HttpEndpoints> http;  // the HTTP port (docs/http.md)
 
@@ -113,12 +114,14 @@ Status Monitor::Impl::start_memtrace() {
 
 Status Monitor::Impl::start_control(Monitor* self) {
   const ControlConfig& cc = config.control;
-  controller = std::make_unique<net::Controller>(&elements, [self] { self->request_shutdown(); });
+  controller =
+      std::make_unique<control::Controller>(&elements, [self] { self->request_shutdown(); });
   net::ServerOptions options;
   options.max_connections = cc.max_connections;
   options.allow = cc.allow;
   options.max_per_peer = cc.max_connections_per_peer;
-  control = std::make_unique<net::ControlServer>(loop, controller.get(), options);
+  control = std::make_unique<net::ControlServer>(loop, appliance::control_handler(controller.get()),
+                                                 options);
   Status st;
   if (!cc.listen.empty()) st = control->listen_tcp(cc.listen);
   if (st.ok() && !cc.socket_path.empty()) {
@@ -179,11 +182,15 @@ Status Monitor::Impl::start_parts(Monitor* self) {
   pipeline_started = true;
   if (Status st = start_memtrace(); !st.ok()) return st;
   if (Status st = start_control(self); !st.ok()) return st;
-  net::ControlStats* cs = &controller->stats();
+  // The commands are counted by the controller, the connections and the transport's own
+  // error replies ("command too long") by the server.
+  control::ControlStats* cs = &controller->stats();
+  net::ServerStats* ss = &control->stats();
   pipeline->add_counter("control_commands_ok", [cs] { return cs->commands_ok.load(); });
-  pipeline->add_counter("control_commands_error", [cs] { return cs->commands_error.load(); });
-  pipeline->add_counter("control_denied", [cs] { return cs->denied_peers.load(); });
-  pipeline->add_counter("control_over_limit", [cs] { return cs->over_limit.load(); });
+  pipeline->add_counter("control_commands_error",
+                        [cs, ss] { return cs->commands_error.load() + ss->errors.load(); });
+  pipeline->add_counter("control_denied", [ss] { return ss->denied_peers.load(); });
+  pipeline->add_counter("control_over_limit", [ss] { return ss->over_limit.load(); });
   http = std::make_unique<HttpEndpoints>(loop, config, pipeline.get(), &elements, memtrace.get());
   if (Status st = http->start(); !st.ok()) return st;
   return Status();
@@ -208,7 +215,7 @@ void Monitor::stop(std::function<void()> done) {
   // of start: control, memtrace, the pipeline.
   if (impl_->control) impl_->control->close(expect(barrier));
   if (impl_->memtrace) impl_->memtrace->stop(expect(barrier));
-  // Outputs get up to 5 s to send what is queued (spec/control-protocol.md §5.2).
+  // Outputs get up to 5 s to send what is queued (docs/control-protocol.md §5.2).
   if (impl_->pipeline_started) impl_->pipeline->shutdown(std::chrono::seconds(5), expect(barrier));
   if (barrier->pending == 1 && !state.waiters.empty()) {
     // Nothing was running: `done` still runs from the loop, never inside stop().

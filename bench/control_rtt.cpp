@@ -23,8 +23,9 @@
 #include <thread>
 #include <vector>
 
+#include "appliance/control_handler.h"
+#include "control/controller.h"
 #include "metrics/registry.h"
-#include "net/control.h"
 #include "net/control_server.h"
 
 namespace {
@@ -151,12 +152,13 @@ int main(int argc, char** argv) {
   int rounds = argc > 2 ? std::atoi(argv[2]) : 7;
 
   vigil::metrics::Registry registry;
-  vigil::net::Controller controller(&registry, {});
+  vigil::control::Controller controller(&registry, {});
   std::unique_ptr<vigil::net::ControlServer> server;
   ServerThread vigil_server(
       [&](uv_loop_t* loop) {
         vigil::net::ServerOptions options;
-        server = std::make_unique<vigil::net::ControlServer>(loop, &controller, options);
+        server = std::make_unique<vigil::net::ControlServer>(
+            loop, vigil::appliance::control_handler(&controller), options);
         if (!server->listen_tcp("127.0.0.1:0").ok()) std::exit(1);
         return server->tcp_port();
       },

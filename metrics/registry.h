@@ -3,7 +3,7 @@
 //
 // A source is enabled when it is running (not paused or stopped through `control`) and
 // its per-source override says enabled, or, with no override, the `all` flag is on or one
-// of its tag keys is in the enabled-tag set (spec/control-protocol.md §4).
+// of its tag keys is in the enabled-tag set (docs/control-protocol.md §4).
 #pragma once
 
 #include <map>

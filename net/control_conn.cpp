@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "common/command_limit.h"
 #include "net/control_server.h"
 
 namespace vigil::net {
@@ -29,18 +30,19 @@ Connection* owner(uv_handle_t* h) { return static_cast<Connection*>(h->data); }
 
 }  // namespace
 
-Connection::Connection(ControlServer* server, Mode mode) : server_(server), mode_(mode) {}
+Connection::Connection(ConnectionEnv env, Mode mode) : env_(std::move(env)), mode_(mode) {}
 
-int Connection::accept(uv_loop_t* loop, uv_stream_t* listener) {
-  int err = mode_ == Mode::batch ? stream_.init_tcp(loop, this) : stream_.init_pipe(loop, this);
-  if (err != 0) return err;
-  if ((err = timer_.init_timer(loop, this)) != 0) return err;
-  return uv_accept(listener, stream_.stream());
+Status Connection::accept(uv_loop_t* loop, uv_stream_t* listener) {
+  Status st = mode_ == Mode::batch ? stream_.init_tcp(loop, this) : stream_.init_pipe(loop, this);
+  if (st.ok()) st = timer_.init_timer(loop, this);
+  if (!st.ok()) return st;
+  int err = uv_accept(listener, stream_.stream());
+  return err == 0 ? Status() : Status::error(uv_error("accept", err));
 }
 
 void Connection::start() {
   start_reading();
-  if (phase_ == Phase::reading) arm_timer(server_->options().idle_timeout_ms);
+  if (phase_ == Phase::reading) arm_timer(env_.options->idle_timeout_ms);
 }
 
 void Connection::start_reading() {
@@ -60,7 +62,7 @@ void Connection::refuse(std::string_view reply) {
 }
 
 void Connection::on_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
-  *buf = owner(h)->server_->scratch();
+  *buf = owner(h)->env_.read_buffer;
 }
 
 void Connection::on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
@@ -75,7 +77,7 @@ void Connection::on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
     return;
   }
   if (c->phase_ != Phase::reading) return;  // Draining, or bytes after the batch ended.
-  c->server_->mark_busy(c);
+  c->env_.busy(c);
   std::string_view data(buf->base, static_cast<size_t>(nread));
   if (c->mode_ == Mode::batch) {
     c->read_batch(data);
@@ -87,13 +89,13 @@ void Connection::on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
 void Connection::read_batch(std::string_view data) {
   buffer_.append(data.substr(0, kMaxCommandBytes + 1 - buffer_.size()));
   if (buffer_.size() > kMaxCommandBytes) {
-    server_->controller()->count_error();
+    env_.errors->fetch_add(1, std::memory_order_relaxed);
     buffer_.clear();
     phase_ = Phase::replying;
     send("error: " + too_long_message() + "\n");
     return;
   }
-  arm_timer(server_->options().pause_ms);
+  arm_timer(env_.options->pause_ms);
 }
 
 void Connection::read_lines(std::string_view data) {
@@ -107,15 +109,15 @@ void Connection::read_lines(std::string_view data) {
   }
   // A partial line may still end with the CR of a CRLF, hence the + 1.
   if (ok && buffer_.size() > kMaxCommandBytes + 1) {
-    server_->controller()->count_error();
+    env_.errors->fetch_add(1, std::memory_order_relaxed);
     replies += "error: " + too_long_message() + "\n";
     ok = false;
   }
-  if (!ok || shutdown_pending_) {
+  if (!ok || after_reply_) {
     buffer_.clear();
     phase_ = Phase::replying;
   } else {
-    arm_timer(server_->options().idle_timeout_ms);
+    arm_timer(env_.options->idle_timeout_ms);
   }
   if (!replies.empty()) send(std::move(replies));
   if (phase_ == Phase::replying) {
@@ -149,13 +151,13 @@ void Connection::on_eof() {
 }
 
 bool Connection::execute_lines(std::string_view text, std::string* out) {
-  while (!text.empty() && !shutdown_pending_) {
+  while (!text.empty() && !after_reply_) {
     size_t lf = text.find('\n');
     std::string_view line = text.substr(0, lf);
     text = lf == std::string_view::npos ? std::string_view() : text.substr(lf + 1);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.size() > kMaxCommandBytes) {
-      server_->controller()->count_error();
+      env_.errors->fetch_add(1, std::memory_order_relaxed);
       *out += "error: " + too_long_message() + "\n";
       return false;
     }
@@ -166,11 +168,10 @@ bool Connection::execute_lines(std::string_view text, std::string* out) {
 
 void Connection::execute_line(std::string_view line, std::string* out) {
   if (is_blank(line)) return;
-  Reply reply = server_->controller()->execute(line);
-  server_->log_command(line, reply.text);
+  Reply reply = (*env_.handler)(line);
   *out += reply.text;
   *out += '\n';
-  if (reply.shutdown) shutdown_pending_ = true;
+  if (reply.after) after_reply_ = std::move(reply.after);
 }
 
 void Connection::on_timer(uv_timer_t* t) {
@@ -221,12 +222,11 @@ void Connection::on_write(uv_write_t* req, int status) {
   if (c->phase_ == Phase::replying && c->pending_writes_ == 0) c->after_write();
 }
 
-// Every reply is written. A `shutdown` is carried out now that its `ok` is on its way.
+// Every reply is written. A reply's `after` (`shutdown`) runs now that it is on its way.
 void Connection::after_write() {
-  Controller* controller = server_->controller();
-  bool shutdown = std::exchange(shutdown_pending_, false);
+  std::function<void()> after = std::exchange(after_reply_, nullptr);
   linger();  // May destroy this connection.
-  if (shutdown) controller->shutdown();
+  if (after) after();
 }
 
 void Connection::linger() {
@@ -243,13 +243,13 @@ void Connection::linger() {
   }
   read_paused_ = false;
   start_reading();
-  arm_timer(server_->options().linger_ms);
+  arm_timer(env_.options->linger_ms);
 }
 
 void Connection::on_shutdown(uv_shutdown_t* req, int) { delete req; }
 
 void Connection::arm_timer(uint64_t ms) { uv_timer_start(timer_.timer(), on_timer, ms, 0); }
 
-void Connection::finish() { server_->release(this); }
+void Connection::finish() { env_.release(this); }
 
 }  // namespace vigil::net

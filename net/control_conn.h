@@ -1,7 +1,7 @@
 // One accepted control connection: framing, replies, timeouts and the closing handshake.
 // Thread: loop only.
 //
-// Two framings (spec/control-protocol.md §1):
+// Two framings (docs/control-protocol.md §1):
 //  - batch (TCP): read until EOF, a pause, or more than kMaxCommandBytes; answer every
 //    non-blank line, then close;
 //  - line (Unix socket): answer each LF-terminated line at once; stay open until the
@@ -10,33 +10,46 @@
 // for a short while ("lingering close"), so the peer gets the reply instead of a reset.
 //
 // Ownership: the ControlServer owns every Connection and destroys it when the connection
-// calls ControlServer::release(); after that call the connection touches nothing.
+// calls its `release` callback; after that call the connection touches nothing.
 #pragma once
 
 #include <uv.h>
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
-#include "net/uv_handle.h"
+#include "common/uv_handle.h"
+#include "net/reply.h"
 
 namespace vigil::net {
 
-class ControlServer;
+class Connection;
+struct ServerOptions;
+
+// What a connection uses of its server, handed over at construction. The pointers are the
+// server's and outlive every connection.
+struct ConnectionEnv {
+  const ServerOptions* options;
+  const ReplyHandler* handler;               // Answers each non-blank line.
+  std::atomic<uint64_t>* errors;             // Counts the replies made here ("command too long").
+  uv_buf_t read_buffer;                      // Shared by all connections (one loop thread).
+  std::function<void(Connection*)> release;  // Destroys the connection.
+  std::function<void(Connection*)> busy;     // The connection has sent something.
+};
 
 class Connection {
  public:
   enum class Mode { batch, line };
 
-  // "*server" must outlive this object.
-  Connection(ControlServer* server, Mode mode);
+  Connection(ConnectionEnv env, Mode mode);
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
   // Initialises the stream and accepts the pending connection of `listener`.
-  // Returns 0 or a UV_E* code.
-  int accept(uv_loop_t* loop, uv_stream_t* listener);
+  Status accept(uv_loop_t* loop, uv_stream_t* listener);
   uv_stream_t* stream() { return stream_.stream(); }
 
   // Starts reading commands.
@@ -70,7 +83,7 @@ class Connection {
   void arm_timer(uint64_t ms);
   void finish();
 
-  ControlServer* server_;
+  ConnectionEnv env_;
   Mode mode_;
   Phase phase_ = Phase::reading;
   UvHandle stream_;
@@ -79,8 +92,8 @@ class Connection {
   size_t pending_writes_ = 0;
   bool eof_ = false;
   bool reading_ = false;
-  bool read_paused_ = false;       // Line mode: too many replies queued, reading stopped.
-  bool shutdown_pending_ = false;  // A `shutdown` was answered: call it after the write.
+  bool read_paused_ = false;           // Line mode: too many replies queued, reading stopped.
+  std::function<void()> after_reply_;  // Set by a reply: runs once it is written.
 };
 
 }  // namespace vigil::net

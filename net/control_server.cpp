@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "common/timer.h"
 #include "logging/log.h"
 #include "net/unix_socket.h"
 
@@ -33,11 +34,17 @@ std::string printable(std::string_view text, size_t max) {
 
 }  // namespace
 
-ControlServer::ControlServer(uv_loop_t* loop, Controller* controller, ServerOptions options)
+ControlServer::ControlServer(uv_loop_t* loop, ReplyHandler handler, ServerOptions options)
     : loop_(loop),
-      controller_(controller),
       options_(std::move(options)),
-      admission_(options_.max_connections, options_.max_per_peer) {}
+      admission_(options_.max_connections, options_.max_per_peer) {
+  handler_ = [handler = std::move(handler)](std::string_view line) {
+    Reply reply = handler(line);
+    VIGIL_LOG(kLog, debug, "command %s: %s", printable(line, 200).c_str(),
+              printable(reply.text, 200).c_str());
+    return reply;
+  };
+}
 
 ControlServer::~ControlServer() { close(); }
 
@@ -45,8 +52,8 @@ Status ControlServer::listen_tcp(std::string_view address) {
   Result<Address> addr = parse_address(address);
   if (!addr.ok())
     return Status::error("listen " + std::string(address) + ": " + addr.status().message());
-  int err = tcp_.init_tcp(loop_, this);
-  if (err == 0) err = uv_tcp_bind(tcp_.tcp(), addr->sa(), 0);
+  if (Status st = tcp_.init_tcp(loop_, this); !st.ok()) return st;
+  int err = uv_tcp_bind(tcp_.tcp(), addr->sa(), 0);
   if (err == 0) err = uv_listen(tcp_.stream(), kBacklog, on_connection);
   if (err != 0) {
     tcp_.close();
@@ -66,8 +73,14 @@ Status ControlServer::listen_unix(const std::string& path) {
   if (!sock.ok()) return sock.status();
   unix_path_ = path;
   unix_file_ = sock->file;
-  int err = unix_.init_pipe(loop_, this);
-  if (err == 0) err = uv_pipe_open(unix_.pipe(), sock->fd);
+  Status st = unix_.init_pipe(loop_, this);
+  if (!st.ok()) {
+    close_fd(sock->fd);
+    remove_socket_file(unix_path_, unix_file_);
+    unix_path_.clear();
+    return st;
+  }
+  int err = uv_pipe_open(unix_.pipe(), sock->fd);
   if (err != 0) close_fd(sock->fd);  // Not adopted by the pipe.
   if (err == 0) err = uv_listen(unix_.stream(), kBacklog, on_connection);
   if (err != 0) {
@@ -83,26 +96,29 @@ Status ControlServer::listen_unix(const std::string& path) {
 namespace {
 
 // Runs `done` from the close callback of a timer that fires on the next loop iteration:
-// by then the close callbacks of every handle closed in this iteration have run.
+// by then the close callbacks of every handle closed in this iteration have run. The
+// Deferred owns itself until its timer's close callback. If the timer cannot start (it
+// cannot fail on Linux), `done` runs at once after a logged warning.
+struct Deferred {
+  Deferred(uv_loop_t* loop, std::function<void()> d)
+      : done(std::move(d)), timer(loop, [this] { fire(); }) {}
+  void fire() {
+    timer.close([this] {
+      std::function<void()> cb = std::move(done);
+      delete this;  // From the timer's close callback: nothing of it is used afterwards.
+      cb();
+    });
+  }
+  std::function<void()> done;
+  Timer timer;
+};
+
 void run_after_closes(uv_loop_t* loop, std::function<void()> done) {
-  struct Deferred {
-    uv_timer_t timer;
-    std::function<void()> done;
-  };
-  auto* d = new Deferred{{}, std::move(done)};
-  uv_timer_init(loop, &d->timer);
-  d->timer.data = d;
-  uv_timer_start(
-      &d->timer,
-      [](uv_timer_t* t) {
-        uv_close(reinterpret_cast<uv_handle_t*>(t), [](uv_handle_t* h) {
-          auto* deferred = static_cast<Deferred*>(h->data);
-          std::function<void()> cb = std::move(deferred->done);
-          delete deferred;
-          cb();
-        });
-      },
-      0, 0);
+  auto* d = new Deferred(loop, std::move(done));
+  if (Status st = d->timer.start(0); !st.ok()) {
+    VIGIL_LOG(kLog, warning, "deferring the end of close: %s", st.message().c_str());
+    d->fire();  // The timer never opened: `done` runs at once.
+  }
 }
 
 }  // namespace
@@ -136,10 +152,10 @@ void ControlServer::on_connection(uv_stream_t* listener, int status) {
 }
 
 void ControlServer::accept(uv_stream_t* listener, Connection::Mode mode) {
-  auto conn = std::make_unique<Connection>(this, mode);
-  if (int err = conn->accept(loop_, listener); err != 0) {
+  auto conn = std::make_unique<Connection>(connection_env(), mode);
+  if (Status st = conn->accept(loop_, listener); !st.ok()) {
     // The pending connection is dropped; libuv keeps accepting the next ones.
-    VIGIL_LOG(kLog, warning, "accept: %s", uv_err_name(err));
+    VIGIL_LOG(kLog, warning, "%s", st.message().c_str());
     return;
   }
   if (mode == Connection::Mode::batch && !peer_allowed(conn.get())) return;
@@ -148,7 +164,7 @@ void ControlServer::accept(uv_stream_t* listener, Connection::Mode mode) {
   Admission::Decision d = admission_.decide(peer);
   if (d.verdict == Admission::Verdict::refuse_peer ||
       d.verdict == Admission::Verdict::refuse_full) {
-    controller_->stats().over_limit.fetch_add(1, std::memory_order_relaxed);
+    stats_.over_limit.fetch_add(1, std::memory_order_relaxed);
     if (conns_.size() >= admission_.total() + kExtraConnections) return;  // No reply.
     VIGIL_LOG(kLog, debug, "refusing a connection from %s: %zu open, %zu from it", peer.c_str(),
               admission_.total(), admission_.held_by(peer));
@@ -160,7 +176,7 @@ void ControlServer::accept(uv_stream_t* listener, Connection::Mode mode) {
     VIGIL_LOG(kLog, debug, "closing a silent connection to admit %s", peer.c_str());
     release(by_id_[d.evict]);
   }
-  controller_->stats().connections.fetch_add(1, std::memory_order_relaxed);
+  stats_.connections.fetch_add(1, std::memory_order_relaxed);
   uint64_t id = ++next_id_;
   admission_.add(id, std::move(peer));
   by_id_[id] = c;
@@ -191,7 +207,7 @@ bool ControlServer::peer_allowed(Connection* c) {
   int err = uv_tcp_getpeername(reinterpret_cast<uv_tcp_t*>(c->stream()),
                                reinterpret_cast<sockaddr*>(&peer), &len);
   if (err == 0 && cidr_allows(options_.allow, reinterpret_cast<sockaddr*>(&peer))) return true;
-  controller_->stats().denied_peers.fetch_add(1, std::memory_order_relaxed);
+  stats_.denied_peers.fetch_add(1, std::memory_order_relaxed);
   // Rate-limit only the lines really written, so a level change shows the next denial.
   if (!kLog.enabled(logging::Level::warning)) return false;
   std::string who = err == 0 ? format_address(reinterpret_cast<sockaddr*>(&peer)) : "unknown peer";
@@ -205,9 +221,13 @@ bool ControlServer::peer_allowed(Connection* c) {
   return false;
 }
 
-void ControlServer::log_command(std::string_view line, std::string_view reply) {
-  VIGIL_LOG(kLog, debug, "command %s: %s", printable(line, 200).c_str(),
-            printable(reply, 200).c_str());
+ConnectionEnv ControlServer::connection_env() {
+  return {&options_,
+          &handler_,
+          &stats_.errors,
+          uv_buf_init(scratch_, sizeof scratch_),
+          [this](Connection* c) { release(c); },
+          [this](Connection* c) { mark_busy(c); }};
 }
 
 void ControlServer::release(Connection* c) {

@@ -1,9 +1,9 @@
 // The control listeners: a TCP port (batch framing) and a Unix socket (line framing),
-// both answering with a Controller (spec/control-protocol.md §1).
-// Thread: loop only. Logs through the source `net.control`.
+// both answering each line with a reply handler (docs/control-protocol.md §1).
+// Thread: loop only, except stats(), whose counters may be read from any thread. Logs
+// through the source `net.control`, each answered line at debug level.
 //
-//   net::Controller controller(&registry, [&] { monitor.request_shutdown(); });
-//   net::ControlServer server(loop, &controller, {});
+//   net::ControlServer server(loop, [](std::string_view line) { return net::Reply{...}; }, {});
 //   if (Status st = server.listen_tcp("0.0.0.0:2323"); !st.ok()) ...
 //   ...
 //   server.close();  // then run the loop until the handles are closed
@@ -20,6 +20,7 @@
 
 #include <uv.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -32,10 +33,10 @@
 #include "common/admission.h"
 #include "common/peer_log_limit.h"
 #include "common/status.h"
-#include "net/control.h"
+#include "common/uv_handle.h"
 #include "net/control_conn.h"
+#include "net/reply.h"
 #include "net/unix_socket.h"
-#include "net/uv_handle.h"
 
 namespace vigil::net {
 
@@ -48,10 +49,19 @@ struct ServerOptions {
   uint64_t linger_ms = 1'000;  // How long a closing connection drains the peer at most.
 };
 
+// Counters of the transport, for the `source/self/pipeline` metrics.
+// Thread: any (atomics, relaxed).
+struct ServerStats {
+  std::atomic<uint64_t> connections{0};   // Connections accepted and served.
+  std::atomic<uint64_t> denied_peers{0};  // TCP peers outside control.allow.
+  std::atomic<uint64_t> over_limit{0};    // Connections refused by max_connections.
+  std::atomic<uint64_t> errors{0};        // Error replies made here ("command too long").
+};
+
 class ControlServer {
  public:
-  // "*loop" and "*controller" must outlive this object.
-  ControlServer(uv_loop_t* loop, Controller* controller, ServerOptions options);
+  // "*loop" must outlive this object. `handler` answers every non-blank line.
+  ControlServer(uv_loop_t* loop, ReplyHandler handler, ServerOptions options);
   // Calls close(). The loop must run afterwards for the handles to be freed.
   ~ControlServer();
   ControlServer(const ControlServer&) = delete;
@@ -76,27 +86,24 @@ class ControlServer {
   // when the server was already closed).
   void close(std::function<void()> done = {});
 
-  // For Connection.
-  Controller* controller() { return controller_; }
-  const ServerOptions& options() const { return options_; }
-  uv_buf_t scratch() { return uv_buf_init(scratch_, sizeof scratch_); }
-  // Logs one executed command at debug level.
-  void log_command(std::string_view line, std::string_view reply);
+  ServerStats& stats() { return stats_; }
+
+ private:
   // Destroys `c`. REQUIRES: `c` is a connection of this server; the caller touches
   // nothing of `c` afterwards.
   void release(Connection* c);
   // `c` has sent something: it is no longer silent.
   void mark_busy(Connection* c);
-
- private:
+  ConnectionEnv connection_env();
   static void on_connection(uv_stream_t* listener, int status);
   void accept(uv_stream_t* listener, Connection::Mode mode);
   bool peer_allowed(Connection* c);
   std::string peer_of(Connection* c, Connection::Mode mode);
 
   uv_loop_t* loop_;
-  Controller* controller_;
+  ReplyHandler handler_;  // The user's handler, wrapped to log each line.
   ServerOptions options_;
+  ServerStats stats_;
   UvHandle tcp_;
   UvHandle unix_;
   std::string unix_path_;   // Set once our socket file exists; removed by close().

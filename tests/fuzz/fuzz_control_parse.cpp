@@ -9,9 +9,9 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "control/controller.h"
 #include "logging/log.h"
 #include "metrics/registry.h"
-#include "net/control.h"
 
 namespace {
 
@@ -37,7 +37,7 @@ struct World {
   Element out{Kind::output, "influx", "main"};
   Element tra{Kind::transform, "calc", "sum"};
   vigil::metrics::Registry registry;
-  vigil::net::Controller controller{&registry, {}};
+  vigil::control::Controller controller{&registry, {}};
 };
 
 void check(bool ok) {
@@ -50,14 +50,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static World* world = new World;
   std::string_view text(reinterpret_cast<const char*>(data), size);
   // The parser alone, on the whole input (it may hold LFs and exceed the limit).
-  auto whole = vigil::net::parse_command(text);
+  auto whole = vigil::control::parse_command(text);
   check(whole.ok() || !whole.status().message().empty());
   while (!text.empty()) {
     size_t lf = text.find('\n');
     std::string_view line = text.substr(0, lf);
     text = lf == std::string_view::npos ? std::string_view() : text.substr(lf + 1);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    vigil::net::Reply r = world->controller.execute(line);
+    vigil::control::Reply r = world->controller.execute(line);
     check(r.text == "ok" || r.text.starts_with("ok: ") || r.text.starts_with("error: "));
     check(r.text.find('\n') == std::string::npos);
     check(!r.shutdown || r.text == "ok");

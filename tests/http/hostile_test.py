@@ -177,7 +177,16 @@ def run_tests(proc, http, control, memtrace):
                 pass
         time.sleep(0.5)
         if port == memtrace:
+            # Wait until the session's start-up (the symbolizer loading libdw and the debug
+            # information) is over: RSS steady within 1 MiB over half a second, 20 s at most.
             rss0 = rss_kib(proc.pid)
+            for _ in range(40):
+                time.sleep(0.5)
+                now = rss_kib(proc.pid)
+                steady = abs(now - rss0) < 1024
+                rss0 = now
+                if steady:
+                    break
     checks = [("control", control, b"l\n", b"ok: "),
               ("memtrace", memtrace, None, None),
               ("HTTP", http, get, b"HTTP/1.1 200 ")]

@@ -1,4 +1,5 @@
-// Loop plumbing for the metrics loop tests: a watchdog, run-until, and a capturing Output.
+// Loop plumbing for the metrics loop tests, on the tests' one loop harness
+// (tests/support/loop.h), and a capturing Output.
 // Thread: loop only.
 #pragma once
 
@@ -9,26 +10,19 @@
 #include <vector>
 
 #include "metrics/output.h"
-#include "common/timer.h"
+#include "tests/support/loop.h"
 
 namespace vigil::metrics::testing {
 
-// Runs the loop until `done()` holds; fails the test after about 5 s of loop time.
+// Runs the loop until `done()` holds; fails the test after about 5 s.
 inline void run_until(uv_loop_t* loop, const std::function<bool()>& done) {
-  bool expired = false;
-  {
-    Timer watchdog(loop, [&] { expired = true; });
-    watchdog.start(5000, 0);
-    while (!done() && !expired) uv_run(loop, UV_RUN_ONCE);
-  }
-  uv_run(loop, UV_RUN_NOWAIT);  // Lets the watchdog's close callback run.
-  REQUIRE_FALSE(expired);
+  REQUIRE(vigil::test::run_until(loop, done, std::chrono::seconds(5)));
 }
 
-// Closes whatever is left and checks that the loop closes cleanly.
+// Runs the loop until every handle has closed and checks that the loop closes cleanly.
 inline void close_loop(uv_loop_t* loop) {
   uv_run(loop, UV_RUN_DEFAULT);
-  CHECK(uv_loop_close(loop) == 0);
+  CHECK(vigil::test::close_loop(loop) == 0);
 }
 
 // An Output that keeps every point it is given: a fake for pure pipeline checks.

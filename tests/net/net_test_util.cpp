@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <cstring>
-#include <thread>
+
+#include "appliance/control_handler.h"
+#include "tests/support/loop.h"
 
 namespace vigil::test {
 namespace {
@@ -110,42 +112,27 @@ std::string talk(int port, std::string_view data, bool half_close) {
   return reply;
 }
 
-Watchdog::Watchdog(uv_loop_t* loop) {
-  REQUIRE(uv_timer_init(loop, &timer) == 0);
-  REQUIRE(uv_timer_start(
-              &timer,
-              [](uv_timer_t* t) {
-                FAIL_CHECK("watchdog: the loop did not end");
-                uv_stop(t->loop);
-              },
-              10'000, 0) == 0);
-  uv_unref(reinterpret_cast<uv_handle_t*>(&timer));
+Watchdog::Watchdog(uv_loop_t* loop)
+    : timer(loop, [loop] {
+        FAIL_CHECK("watchdog: the loop did not end");
+        uv_stop(loop);
+      }) {
+  REQUIRE(timer.start(10'000).ok());
+  timer.unref();
 }
 
-void Watchdog::close() { uv_close(reinterpret_cast<uv_handle_t*>(&timer), nullptr); }
-
-ServerFixture::ServerFixture(net::ServerOptions options)
+ServerFixture::ServerFixture(net::ServerOptions options, net::ReplyHandler handler)
     : controller(&pipeline.registry, [this] { ++shutdowns; }) {
   uv_loop_init(&loop);
-  server = std::make_unique<net::ControlServer>(&loop, &controller, std::move(options));
+  if (!handler) handler = appliance::control_handler(&controller);
+  server = std::make_unique<net::ControlServer>(&loop, std::move(handler), std::move(options));
 }
 
 ServerFixture::~ServerFixture() {
   if (!finished) finish();
 }
 
-void ServerFixture::run_client(const std::function<void()>& client) {
-  uv_async_t done;
-  uv_async_init(&loop, &done, [](uv_async_t* a) { uv_stop(a->loop); });
-  std::thread t([&] {
-    client();
-    uv_async_send(&done);
-  });
-  uv_run(&loop, UV_RUN_DEFAULT);
-  t.join();
-  uv_close(reinterpret_cast<uv_handle_t*>(&done), nullptr);
-  uv_run(&loop, UV_RUN_NOWAIT);
-}
+void ServerFixture::run_client(const std::function<void()>& client) { run_while(&loop, client); }
 
 int ServerFixture::finish() {
   finished = true;

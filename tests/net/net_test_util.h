@@ -1,5 +1,6 @@
 // Helpers for the net tests: a small pipeline of elements, blocking socket clients, and a
-// control server on a loop that runs on the test thread while a client thread talks to it.
+// control server on a loop that runs on the test thread while a client thread talks to it
+// (tests/support/loop.h's run_while).
 // Thread: the blocking client functions may run on any thread; the rest on the loop's.
 #pragma once
 
@@ -10,8 +11,9 @@
 #include <string>
 #include <string_view>
 
+#include "common/timer.h"
+#include "control/controller.h"
 #include "metrics/registry.h"
-#include "net/control.h"
 #include "net/control_server.h"
 
 namespace vigil::test {
@@ -51,14 +53,15 @@ std::string talk(int port, std::string_view data, bool half_close = true);
 // does not keep the loop alive by itself. close() before the loop is closed.
 struct Watchdog {
   explicit Watchdog(uv_loop_t* loop);
-  void close();
-  uv_timer_t timer;
+  void close() { timer.close(); }
+  vigil::Timer timer;
 };
 
-// A loop, a controller on a Pipeline and a ControlServer, for socket tests. The loop runs
-// on the test thread only inside run_client() and finish().
+// A loop, a controller on a Pipeline and a ControlServer, for socket tests. The server
+// answers with `handler`, or with the controller when it is empty. The loop runs on the
+// test thread only inside run_client() and finish().
 struct ServerFixture {
-  explicit ServerFixture(net::ServerOptions options = {});
+  explicit ServerFixture(net::ServerOptions options = {}, net::ReplyHandler handler = {});
   ~ServerFixture();
   // Runs `client` on a new thread while the loop runs here; returns when it has finished.
   void run_client(const std::function<void()>& client);
@@ -69,7 +72,7 @@ struct ServerFixture {
   uv_loop_t loop;
   Pipeline pipeline;
   int shutdowns = 0;
-  net::Controller controller;
+  control::Controller controller;
   std::unique_ptr<net::ControlServer> server;
   bool finished = false;
 };

@@ -72,7 +72,7 @@ TEST_CASE("past max_connections_per_peer a client gets the error and is closed")
   });
   CHECK(refused == "error: too many connections\n");
   CHECK(after == "ok: *:enabled\n");
-  CHECK(f.controller.stats().over_limit.load() >= 1);
+  CHECK(f.server->stats().over_limit.load() >= 1);
   CHECK(f.finish() == 0);
 }
 
@@ -98,7 +98,7 @@ TEST_CASE("past max_connections the oldest silent connection makes room for a ne
   CHECK(served == "ok: *:enabled\n");
   CHECK(evicted.empty());
   CHECK(kept == "ok: *:enabled\n");
-  CHECK(f.controller.stats().over_limit.load() == 0);
+  CHECK(f.server->stats().over_limit.load() == 0);
   CHECK(f.finish() == 0);
 }
 
@@ -115,7 +115,7 @@ TEST_CASE("a peer outside control.allow is closed with no reply and counted") {
     for (int i = 0; i < 5; ++i) replies.push_back(talk(port, "Moff\n"));
   });
   for (const std::string& r : replies) CHECK(r == "");
-  CHECK(f.controller.stats().denied_peers.load() == 5);
+  CHECK(f.server->stats().denied_peers.load() == 5);
   CHECK(f.pipeline.registry.all() == true);
   size_t logged = sink.count("denied by control.allow");
   CHECK(logged >= 1);
@@ -135,7 +135,7 @@ TEST_CASE("a peer inside control.allow is served") {
   std::string reply;
   f.run_client([&] { reply = talk(port, "m\n"); });
   CHECK(reply == "ok: *:enabled\n");
-  CHECK(f.controller.stats().denied_peers.load() == 0);
+  CHECK(f.server->stats().denied_peers.load() == 0);
   CHECK(f.finish() == 0);
 }
 

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "appliance/monitor.h"
+#include "common/timer.h"
 #include "net_test_util.h"
 
 using vigil::test::connect_unix;

@@ -1,4 +1,4 @@
-#include "net/control.h"
+#include "control/controller.h"
 
 #include <algorithm>
 #include <set>
@@ -6,7 +6,7 @@
 
 #include "logging/log.h"
 
-namespace vigil::net {
+namespace vigil::control {
 namespace {
 
 using metrics::Element;
@@ -217,4 +217,4 @@ std::string_view help_text() {
          "set-period <duration>, trigger-now); elements [<pattern>]; shutdown; help";
 }
 
-}  // namespace vigil::net
+}  // namespace vigil::control

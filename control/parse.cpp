@@ -1,10 +1,10 @@
-#include "net/control_parse.h"
+#include "control/parse.h"
 
 #include <algorithm>
 #include <array>
 #include <optional>
 
-namespace vigil::net {
+namespace vigil::control {
 namespace {
 
 using metrics::Kind;
@@ -308,10 +308,6 @@ Result<ElementPattern> parse_element_pattern(std::string_view text) {
   return p;
 }
 
-std::string too_long_message() {
-  return "command too long (limit " + std::to_string(kMaxCommandBytes) + " bytes)";
-}
-
 Result<Command> parse_command(std::string_view line) {
   if (line.size() > kMaxCommandBytes) return Status::error(too_long_message());
   if (!line.empty()) {
@@ -332,4 +328,4 @@ bool action_applies(Action action, Kind kind) {
   return action_kinds(action).kinds[static_cast<int>(kind)];
 }
 
-}  // namespace vigil::net
+}  // namespace vigil::control

@@ -1,6 +1,6 @@
 // Executes parsed control commands against the real registries and builds the reply text
-// (spec/control-protocol.md). Parsing is in net/control_parse.h; sockets are in
-// net/control_server.h.
+// (docs/control-protocol.md). Parsing is in control/parse.h; the sockets are net/'s
+// ControlServer, which appliance/monitor.cpp gives execute() as its reply handler.
 // Thread: loop only, except stats(), whose counters may be read from any thread.
 //
 // Every command is checked completely before any part of it is applied, so a command
@@ -13,19 +13,17 @@
 #include <string>
 #include <string_view>
 
+#include "control/parse.h"
 #include "metrics/registry.h"
-#include "net/control_parse.h"
 
-namespace vigil::net {
+namespace vigil::control {
 
-// Counters of the control plane, for the `source/self/pipeline` metrics.
+// Counters of the commands, for the `source/self/pipeline` metrics (the transport counts
+// its connections and its own error replies in net::ServerStats).
 // Thread: any (atomics, relaxed).
 struct ControlStats {
   std::atomic<uint64_t> commands_ok{0};     // Commands answered "ok" or "ok: ...".
-  std::atomic<uint64_t> commands_error{0};  // Lines answered "error: ...".
-  std::atomic<uint64_t> connections{0};     // Connections accepted and served.
-  std::atomic<uint64_t> denied_peers{0};    // TCP peers outside control.allow.
-  std::atomic<uint64_t> over_limit{0};      // Connections refused by max_connections.
+  std::atomic<uint64_t> commands_error{0};  // Lines answered "error: ..." by execute().
 };
 
 // One reply line, without its LF. `shutdown` is true for `shutdown`/`stop`: the transport
@@ -48,8 +46,6 @@ class Controller {
   // Applies an already parsed command; does not count.
   Reply apply(const Command& cmd);
 
-  // Counts a reply made by a transport ("error: command too long ...").
-  void count_error() { stats_.commands_error.fetch_add(1, std::memory_order_relaxed); }
   void shutdown();
 
   ControlStats& stats() { return stats_; }
@@ -70,4 +66,4 @@ class Controller {
 // The one-line summary `help` returns after "ok: ".
 std::string_view help_text();
 
-}  // namespace vigil::net
+}  // namespace vigil::control

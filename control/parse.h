@@ -1,6 +1,6 @@
-// The control command language (spec/control-protocol.md §2-§5) as a pure parser: one line
+// The control command language (docs/control-protocol.md §2-§5) as a pure parser: one line
 // of bytes in, one Command or an error text out. Nothing here looks at the registries:
-// names are checked when the command is applied (net/control.h).
+// names are checked when the command is applied (control/controller.h).
 // Thread: any (pure functions).
 #pragma once
 
@@ -10,15 +10,13 @@
 #include <variant>
 #include <vector>
 
+#include "common/command_limit.h"
 #include "common/duration.h"
 #include "common/status.h"
 #include "logging/level.h"
 #include "metrics/element.h"
 
-namespace vigil::net {
-
-// The longest command line, in bytes, on either transport.
-constexpr size_t kMaxCommandBytes = 4096;
+namespace vigil::control {
 
 // Which sources a query lists: `l`/`m` (those that differ from the default), `l*`/`m*`
 // (all), or `lNAME,NAME`/`mNAME,NAME` (the named ones, each checked by the applier).
@@ -107,7 +105,4 @@ Result<Command> parse_command(std::string_view line);
 // Parses PATTERN (§5.1). Errors as in the spec: "bad kind: 'foo': invalid element kind".
 Result<ElementPattern> parse_element_pattern(std::string_view text);
 
-// "error: command too long (limit 4096 bytes)" without the "error: ".
-std::string too_long_message();
-
-}  // namespace vigil::net
+}  // namespace vigil::control

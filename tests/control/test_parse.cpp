@@ -1,13 +1,13 @@
-// The pure command parser against every row of spec/control-protocol.md, plus hostile
-// input. Replies that depend on the registries are tested in test_control_apply.cpp.
+// The pure command parser against every row of docs/control-protocol.md, plus hostile
+// input. Replies that depend on the registries are tested in test_controller.cpp.
 #include <doctest/doctest.h>
 
 #include <string>
 
-#include "net/control_parse.h"
+#include "control/parse.h"
 
 using namespace std::chrono_literals;
-using namespace vigil::net;
+using namespace vigil::control;
 using vigil::logging::Level;
 
 namespace {

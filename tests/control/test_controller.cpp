@@ -5,13 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "../net/net_test_util.h"
+#include "control/controller.h"
 #include "logging/log.h"
-#include "net/control.h"
-#include "net_test_util.h"
 
 using namespace std::chrono_literals;
 using namespace vigil;
-using net::Controller;
+using control::Controller;
 using vigil::test::Pipeline;
 
 namespace {
@@ -152,7 +152,7 @@ TEST_CASE("shutdown replies ok and leaves the callback to the transport") {
   Pipeline p;
   int calls = 0;
   Controller c(&p.registry, [&] { ++calls; });
-  net::Reply r = c.execute("stop");
+  control::Reply r = c.execute("stop");
   CHECK(r.text == "ok");
   CHECK(r.shutdown);
   CHECK(calls == 0);
