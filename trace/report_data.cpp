@@ -1,6 +1,8 @@
 #include "trace/report_data.h"
 
+#include <charconv>
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -9,10 +11,18 @@
 namespace vigil::trace {
 namespace {
 
+// JSON numbers. JSON has no inf or nan: a non-finite figure, which only a nonsense sampling
+// rate in the trace can give, is written as 0. The formats cannot outgrow the buffer.
+void append_double(std::string& out, double v, std::chars_format format, int precision) {
+  if (!std::isfinite(v)) v = 0;
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, format, precision);
+  if (ec != std::errc()) end = std::to_chars(buf, buf + sizeof buf, 0).ptr;
+  out.append(buf, end);
+}
+
 void append_number(std::string& out, double v) {
-  char buf[32];
-  int n = std::snprintf(buf, sizeof buf, "%.6g", v);
-  out.append(buf, n > 0 ? static_cast<size_t>(n) : 0);
+  append_double(out, v, std::chars_format::general, 6);
 }
 
 void append_int(std::string& out, int64_t v) { out += std::to_string(v); }
@@ -98,12 +108,12 @@ void append_info(std::string& out, const TraceModel& m, const ReportSource& src,
   out += ",\"buckets\":" + std::to_string(tl.buckets());
 }
 
-// Objects: whole numbers from 100 up, 3 significant digits below (smaller output).
+// Objects: whole numbers from 100 up, 3 significant digits below (smaller output); 15
+// significant digits from 1e15 up, where a whole number would run to hundreds of digits.
 void append_objects(std::string& out, double v) {
-  char buf[32];
-  int n = v >= 100 ? std::snprintf(buf, sizeof buf, "%.0f", v)
-                   : std::snprintf(buf, sizeof buf, "%.3g", v);
-  out.append(buf, n > 0 ? static_cast<size_t>(n) : 0);
+  if (v >= 1e15) return append_double(out, v, std::chars_format::general, 15);
+  if (v >= 100) return append_double(out, v, std::chars_format::fixed, 0);
+  append_double(out, v, std::chars_format::general, 3);
 }
 
 // The cells, merged by (frame, site) and grouped: frame, site, n, then n times (alloc

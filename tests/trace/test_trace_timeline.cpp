@@ -4,6 +4,9 @@
 // function table's own and total figures; the report's JSON escaping.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cmath>
 #include <map>
 
 #include "trace/report_data.h"
@@ -181,6 +184,37 @@ TEST_CASE("report JSON strings cannot close the script element") {
   CHECK(json_string("a\"b\\c") == "\"a\\\"b\\\\c\"");
   CHECK(json_string("</script><x>&") == "\"\\u003c/script\\u003e\\u003cx\\u003e\\u0026\"");
   CHECK(json_string(std::string("\n\x01", 2)) == "\"\\u000a\\u0001\"");
+}
+
+// A trace may carry any double as its rate. Once estimates ran to 10^300 objects, whose
+// whole-number form overran a 32-byte buffer (found by fuzz-trace); JSON has no inf or nan.
+TEST_CASE("report JSON numbers stay JSON for any sampling rate") {
+  for (double rate : {1e-300, 1e-320, std::nan(""), -1.0, 1e300}) {
+    VectorSink sink;
+    TraceInfo info = sample_info();
+    info.sample_rate = rate;
+    TraceWriter w(sink, info);
+    Position p{"a.cpp", "main", 1, 0, 0};
+    w.define_location(info.start_time_us, 1, {&p, 1});
+    uint64_t stack[] = {1};
+    REQUIRE(w.alloc(info.start_time_us + 10, 1, 3, stack).ok());
+    w.flush();
+    TraceReader reader;
+    TraceModel model(reader);
+    TraceTimeline tl;
+    model.set_listener(&tl);
+    REQUIRE(reader.read(sink.bytes, model).ok());
+    std::string json = report_json(model, tl, ReportSource{"t", sink.bytes.size(), 0, ""});
+    INFO("rate " << rate << ": " << json);
+    for (const char* bad : {":nan", ",nan", ":-nan", ",-nan", ":inf", ",inf", ":-inf", ",-inf"}) {
+      CHECK_MESSAGE(json.find(bad) == std::string::npos, bad);
+    }
+    // Every number is short: none runs to hundreds of digits.
+    size_t run = 0, longest = 0;
+    for (char c : json)
+      longest = std::max(longest, run = std::isdigit(static_cast<unsigned char>(c)) ? run + 1 : 0);
+    CHECK(longest <= 20);
+  }
 }
 
 }  // namespace
