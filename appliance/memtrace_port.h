@@ -51,9 +51,11 @@ struct MemtraceProvider {
   // "*loop" must outlive the port.
   std::unique_ptr<MemtracePort> (*make)(uv_loop_t* loop, const MemtraceConfig& config,
                                         const std::string& hostname);
-  // Process-wide counters for source/self/pipeline: samples written, samples dropped.
+  // Process-wide counters for source/self/pipeline: samples written, samples dropped,
+  // sessions ended because a free record found no room in the ring.
   uint64_t (*samples)();
   uint64_t (*drops)();
+  uint64_t (*free_lost)();
 };
 
 // Registers the provider (null: none). `provider` must live for the whole process.

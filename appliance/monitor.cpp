@@ -109,6 +109,7 @@ Status Monitor::Impl::start_memtrace() {
   if (Status st = memtrace->start(); !st.ok()) return st;
   pipeline->add_counter("trace_samples", provider->samples);
   pipeline->add_counter("trace_drops", provider->drops);
+  pipeline->add_counter("trace_free_lost", provider->free_lost);
   return Status();
 }
 

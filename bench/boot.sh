@@ -81,8 +81,9 @@ boot_once() {
   while IFS= read -r -t 30 line <&"${QEMU[0]}"; do
     if [[ $line == "vigil ready"* ]]; then
       ms=$((($(date +%s%N) - t0) / 1000000))
-      read -r -a stat <"/proc/$pid/stat"
-      echo $(((stat[13] + stat[14]) * 1000 / $(getconf CLK_TCK))) >>"$work/cpu"
+      # run-qemu keeps qemu as its child: the CPU time is the child's, not the script's.
+      read -r -a stat <"/proc/$(pgrep -P "$pid" -x qemu-system-x86 | head -1)/stat" || stat=()
+      echo $(((${stat[13]:-0} + ${stat[14]:-0}) * 1000 / $(getconf CLK_TCK))) >>"$work/cpu"
       break
     fi
   done

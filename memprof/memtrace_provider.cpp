@@ -40,6 +40,7 @@ const MemtraceProvider kProvider{
     &make_port,
     [] { return trace_counters().samples; },
     [] { return trace_counters().dropped; },
+    [] { return trace_counters().free_lost; },
 };
 
 [[maybe_unused]] const bool kRegistered = (set_memtrace_provider(&kProvider), true);

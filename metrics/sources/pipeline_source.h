@@ -5,7 +5,7 @@
 // "output/influx/main"), with produced, sent, dropped, queued, send_errors and
 // last_error_ns; then, if any counter was registered, one point without the `output` tag
 // holding every registered counter as a field, e.g. control_commands_served,
-// control_commands_rejected, trace_samples, trace_drops.
+// control_commands_rejected, trace_samples, trace_drops, trace_free_lost.
 #pragma once
 
 #include <cstdint>
