@@ -124,7 +124,10 @@ struct Drainer {
   std::atomic<bool> stop{false};
   std::thread thread;
   explicit Drainer(double rate) {
-    vigil::memprof::hook_start(rate, 12345);
+    if (vigil::Result<uint32_t> s = vigil::memprof::hook_start(rate, 12345); !s.ok()) {
+      std::fprintf(stderr, "alloc: %s\n", s.status().message().c_str());
+      std::exit(2);
+    }
     thread = std::thread([this] {
       vigil::memprof::SampleRecord r;
       while (!stop.load()) {

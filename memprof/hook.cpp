@@ -3,9 +3,7 @@
 // are in hook.h; every function below obeys them.
 #include "memprof/hook.h"
 
-#define UNW_LOCAL_ONLY
 #include <errno.h>
-#include <libunwind.h>
 #include <malloc.h>
 #include <mimalloc.h>
 #include <stdlib.h>
@@ -16,6 +14,7 @@
 #include <atomic>
 #include <new>
 
+#include "common/shared_library.h"
 #include "memprof/hook_internal.h"
 #include "memprof/ring.h"
 #include "memprof/sampler.h"
@@ -55,6 +54,11 @@ std::atomic<double> g_rate{1e-4};
 std::atomic<uint64_t> g_seed{0};
 std::atomic<uint64_t> g_thread_count{0};
 mi_arena_id_t g_arena_id{};
+
+// libunwind's unw_backtrace, loaded by the first hook_start(): an idle vigil maps neither
+// libunwind nor the liblzma it pulls in. Set once, before tracing is first turned on.
+using BacktraceFn = int(void**, int);
+std::atomic<BacktraceFn*> g_backtrace{nullptr};
 
 std::atomic<uint64_t> g_samples{0};
 std::atomic<uint64_t> g_untracked{0};
@@ -96,7 +100,7 @@ VIGIL_HOOK_FN void record_alloc(void* p, size_t n, uint32_t nsamples) {
     return;
   }
   void* frames[kMaxFrames + kInnerScan];
-  int got = unw_backtrace(frames, kMaxFrames + kInnerScan);
+  int got = g_backtrace.load(std::memory_order_acquire)(frames, kMaxFrames + kInnerScan);
   int skip = 0;
   for (int i = 0; i < got && i < kInnerScan; ++i) {
     if (in_hook_text(reinterpret_cast<uintptr_t>(frames[i]))) skip = i + 1;
@@ -227,6 +231,18 @@ VIGIL_HOOK_FN void* traced_realloc(void* p, size_t n) {
 
 namespace {
 
+Status load_unwinder() {
+  static const Status loaded = [] {
+    Result<SharedLibrary> lib = SharedLibrary::open(
+        "libunwind.so.8", "memtrace needs libunwind: apt-get install libunwind8");
+    BacktraceFn* fn = nullptr;
+    Status st = lib.ok() ? lib->resolve("unw_backtrace", fn) : lib.status();
+    if (st.ok()) g_backtrace.store(fn, std::memory_order_release);
+    return st;
+  }();
+  return loaded;
+}
+
 bool reserve_arena() {
   if (detail::g_arena_end.load(std::memory_order_relaxed) != 0) return true;
   mi_arena_id_t id{};
@@ -242,11 +258,15 @@ bool reserve_arena() {
 
 }  // namespace
 
-uint32_t hook_start(double rate, uint64_t seed) {
-  if (!reserve_arena()) return 0;
-  // The first unw_backtrace sets up libunwind's caches; do it here, outside the hook.
+Result<uint32_t> hook_start(double rate, uint64_t seed) {
+  if (Status st = load_unwinder(); !st.ok()) return st;
+  if (!reserve_arena()) {
+    return Status::error("cannot reserve the sampling arena (" + std::to_string(kArenaBytes >> 30) +
+                         " GiB of address space)");
+  }
+  // The first backtrace sets up libunwind's caches; do it here, outside the hook.
   void* warm[4];
-  unw_backtrace(warm, 4);
+  g_backtrace.load(std::memory_order_relaxed)(warm, 4);
   if (seed == 0) seed = now_us() ^ (static_cast<uint64_t>(getpid()) << 32);
   g_rate.store(rate, std::memory_order_relaxed);
   g_seed.store(seed, std::memory_order_relaxed);

@@ -46,6 +46,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "common/status.h"
+
 namespace vigil::memprof {
 
 // Frames kept per sample, innermost first; deeper stacks lose their outermost frames.
@@ -74,11 +76,13 @@ struct HookStats {
 };
 
 // Starts a tracing session at `rate` samples per 8-byte word. `seed` 0 picks a random
-// seed. The first call reserves the arena and initialises libunwind (both may allocate,
-// which is why this runs on the loop, outside the hook). Returns the new session number
-// (>= 1), or 0 when the arena could not be reserved (tracing then stays off).
+// seed. The first call loads libunwind (libunwind.so.8, with dlopen), reserves the arena and
+// sets up libunwind's caches (all may allocate, which is why this runs on the loop, outside
+// the hook). Returns the new session number (>= 1), or an error when libunwind is missing
+// ("memtrace needs libunwind: apt-get install libunwind8 (...)") or the arena could not be
+// reserved; tracing then stays off.
 // REQUIRES: loop thread; 0 < rate <= 1; tracing is off.
-uint32_t hook_start(double rate, uint64_t seed);
+Result<uint32_t> hook_start(double rate, uint64_t seed);
 
 // Stops sampling: from now on allocations cost the tracing-off price again. Records
 // already in the ring stay there; the caller drains or discards them with hook_pop.

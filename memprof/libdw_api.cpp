@@ -1,35 +1,25 @@
 #include "memprof/libdw_api.h"
 
-#include <dlfcn.h>
+#include "common/shared_library.h"
 
 namespace vigil::memprof {
 namespace {
 
 struct Loaded {
   LibdwApi api{};
-  bool ok = false;
-  std::string error;
+  Status status;
 };
-
-template <class Fn>
-bool resolve(void* lib, const char* name, Fn* out, std::string* error) {
-  *out = reinterpret_cast<Fn>(dlsym(lib, name));
-  if (*out == nullptr) *error = std::string("libdw.so.1 has no ") + name;
-  return *out != nullptr;
-}
 
 Loaded load() {
   Loaded l;
-  // Never closed: the symbolizer's cache and libdw's own state live until exit.
-  void* lib = dlopen("libdw.so.1", RTLD_NOW | RTLD_LOCAL);
-  if (lib == nullptr) {
-    const char* why = dlerror();
-    l.error = std::string("cannot load libdw.so.1 (apt-get install libdw1): ") +
-              (why != nullptr ? why : "?");
+  Result<SharedLibrary> lib =
+      SharedLibrary::open("libdw.so.1", "the symbolizer needs libdw: apt-get install libdw1");
+  if (!lib.ok()) {
+    l.status = lib.status();
     return l;
   }
-  l.ok = true;
-#define VIGIL_LIBDW_RESOLVE(name) l.ok = l.ok && resolve(lib, #name, &l.api.name, &l.error);
+#define VIGIL_LIBDW_RESOLVE(name) \
+  if (l.status.ok()) l.status = lib->resolve(#name, l.api.name);
   VIGIL_LIBDW_FUNCTIONS(VIGIL_LIBDW_RESOLVE)
 #undef VIGIL_LIBDW_RESOLVE
   return l;
@@ -42,8 +32,8 @@ const Loaded& loaded() {
 
 }  // namespace
 
-const LibdwApi* libdw() { return loaded().ok ? &loaded().api : nullptr; }
+const LibdwApi* libdw() { return loaded().status.ok() ? &loaded().api : nullptr; }
 
-const std::string& libdw_error() { return loaded().error; }
+const std::string& libdw_error() { return loaded().status.message(); }
 
 }  // namespace vigil::memprof

@@ -366,11 +366,11 @@ bool TraceServer::begin_session(Session* s) {
   info.host_name = hostname_;
   info.pid = static_cast<uint64_t>(getpid());
   info.start_time_us = now_us();
-  uint32_t hook_session = hook_start(config_.sampling_rate, config_.seed);
-  if (hook_session == 0) {
+  Result<uint32_t> hook_session = hook_start(config_.sampling_rate, config_.seed);
+  if (!hook_session.ok()) {
     add(g_refused, 1);
-    VIGIL_LOG(kLog, error, "memtrace client %s closed: cannot reserve the sampling arena",
-              s->peer.c_str());
+    VIGIL_LOG(kLog, error, "memtrace client %s closed: %s", s->peer.c_str(),
+              hook_session.status().message().c_str());
     if (s->local != nullptr) {
       delete s;
     } else {
@@ -384,7 +384,7 @@ bool TraceServer::begin_session(Session* s) {
   s->free_drops_at_start = at_start.free_drops;
   session_ = s;
   // The constructor sends the info packet: alone, first.
-  s->encoder = std::make_unique<TraceEncoder>(*s, *symbolizer_, info, hook_session);
+  s->encoder = std::make_unique<TraceEncoder>(*s, *symbolizer_, info, *hook_session);
   last_flush_ms_ = uv_now(loop_);
   uv_timer_start(timer_, on_timer, kDrainMs, kDrainMs);
   add(g_sessions, 1);

@@ -1,10 +1,10 @@
 #include "metrics/curl_api.h"
 
-#include <dlfcn.h>
-
 #include <cstdlib>
 #include <mutex>
 #include <string>
+
+#include "common/shared_library.h"
 
 namespace vigil::metrics {
 namespace {
@@ -12,45 +12,32 @@ namespace {
 CurlApi api{};
 Status loaded = Status();
 
-// Resolves `name` into `fn`; false (with `why` set) when the library lacks it.
-template <typename Fn>
-bool resolve(void* lib, const char* name, Fn*& fn, std::string& why) {
-  void* sym = dlsym(lib, name);
-  if (sym == nullptr) {
-    why = std::string("no symbol ") + name;
-    return false;
-  }
-  fn = reinterpret_cast<Fn*>(sym);
-  return true;
-}
-
 Status load_once() {
   const char* path = std::getenv("VIGIL_LIBCURL");
   if (path == nullptr || *path == '\0') path = "libcurl.so.4";
-  const std::string fail = "influx-http needs libcurl: apt-get install libcurl4 (";
-  void* lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-  if (lib == nullptr) return Status::error(fail + dlerror() + ")");
-  std::string why;
-  bool ok = resolve(lib, "curl_global_init", api.global_init, why) &&
-            resolve(lib, "curl_easy_init", api.easy_init, why) &&
-            resolve(lib, "curl_easy_setopt", api.easy_setopt, why) &&
-            resolve(lib, "curl_easy_getinfo", api.easy_getinfo, why) &&
-            resolve(lib, "curl_easy_strerror", api.easy_strerror, why) &&
-            resolve(lib, "curl_easy_cleanup", api.easy_cleanup, why) &&
-            resolve(lib, "curl_slist_append", api.slist_append, why) &&
-            resolve(lib, "curl_slist_free_all", api.slist_free_all, why) &&
-            resolve(lib, "curl_multi_init", api.multi_init, why) &&
-            resolve(lib, "curl_multi_setopt", api.multi_setopt, why) &&
-            resolve(lib, "curl_multi_add_handle", api.multi_add_handle, why) &&
-            resolve(lib, "curl_multi_remove_handle", api.multi_remove_handle, why) &&
-            resolve(lib, "curl_multi_assign", api.multi_assign, why) &&
-            resolve(lib, "curl_multi_socket_action", api.multi_socket_action, why) &&
-            resolve(lib, "curl_multi_info_read", api.multi_info_read, why) &&
-            resolve(lib, "curl_multi_cleanup", api.multi_cleanup, why);
-  // The library stays loaded for the life of the process: curl keeps global state.
-  if (!ok) return Status::error(fail + path + ": " + why + ")");
+  Result<SharedLibrary> lib =
+      SharedLibrary::open(path, "influx-http needs libcurl: apt-get install libcurl4");
+  if (!lib.ok()) return lib.status();
+  for (Status st : {lib->resolve("curl_global_init", api.global_init),
+                    lib->resolve("curl_easy_init", api.easy_init),
+                    lib->resolve("curl_easy_setopt", api.easy_setopt),
+                    lib->resolve("curl_easy_getinfo", api.easy_getinfo),
+                    lib->resolve("curl_easy_strerror", api.easy_strerror),
+                    lib->resolve("curl_easy_cleanup", api.easy_cleanup),
+                    lib->resolve("curl_slist_append", api.slist_append),
+                    lib->resolve("curl_slist_free_all", api.slist_free_all),
+                    lib->resolve("curl_multi_init", api.multi_init),
+                    lib->resolve("curl_multi_setopt", api.multi_setopt),
+                    lib->resolve("curl_multi_add_handle", api.multi_add_handle),
+                    lib->resolve("curl_multi_remove_handle", api.multi_remove_handle),
+                    lib->resolve("curl_multi_assign", api.multi_assign),
+                    lib->resolve("curl_multi_socket_action", api.multi_socket_action),
+                    lib->resolve("curl_multi_info_read", api.multi_info_read),
+                    lib->resolve("curl_multi_cleanup", api.multi_cleanup)}) {
+    if (!st.ok()) return st;
+  }
   if (CURLcode rc = api.global_init(CURL_GLOBAL_DEFAULT); rc != CURLE_OK) {
-    return Status::error(fail + "curl_global_init failed: " + std::to_string(rc) + ")");
+    return Status::error("influx-http: curl_global_init failed: " + std::to_string(rc));
   }
   return Status();
 }

@@ -76,7 +76,7 @@ TEST_CASE_FIXTURE(CleanHook,
 
 TEST_CASE_FIXTURE(CleanHook,
                   "a sampled malloc records size, samples and the caller as innermost frame") {
-  REQUIRE(hook_start(1.0, 1) != 0);
+  REQUIRE(hook_start(1.0, 1).ok());
   void* p = allocate_here(100);
   hook_stop();
   drain();
@@ -101,7 +101,7 @@ TEST_CASE_FIXTURE(CleanHook, "capturing a backtrace does not allocate through th
 TEST_CASE_FIXTURE(
     CleanHook, "freeing a sampled block records a free; blocks from before tracing record none") {
   void* before = malloc(64);
-  REQUIRE(hook_start(1.0, 2) != 0);
+  REQUIRE(hook_start(1.0, 2).ok());
   void* p = malloc(64);
   uintptr_t pa = addr(p), ba = addr(before);
   free(p);
@@ -114,7 +114,7 @@ TEST_CASE_FIXTURE(
 }
 
 TEST_CASE_FIXTURE(CleanHook, "the free record of a sampled block comes after its alloc record") {
-  REQUIRE(hook_start(1.0, 3) != 0);
+  REQUIRE(hook_start(1.0, 3).ok());
   void* p = malloc(32);
   uintptr_t pa = addr(p);
   free(p);
@@ -135,7 +135,7 @@ TEST_CASE_FIXTURE(CleanHook, "the free record of a sampled block comes after its
 
 TEST_CASE_FIXTURE(CleanHook,
                   "realloc of a sampled block is a free of the old block and a new allocation") {
-  REQUIRE(hook_start(1.0, 4) != 0);
+  REQUIRE(hook_start(1.0, 4).ok());
   auto* p = static_cast<char*>(malloc(16));
   memcpy(p, "0123456789abcde", 16);
   uintptr_t pa = addr(p);
@@ -153,7 +153,7 @@ TEST_CASE_FIXTURE(CleanHook,
 }
 
 TEST_CASE_FIXTURE(CleanHook, "calloc, the aligned forms and operator new work while sampling") {
-  REQUIRE(hook_start(1.0, 5) != 0);
+  REQUIRE(hook_start(1.0, 5).ok());
   auto* z = static_cast<unsigned char*>(calloc(100, 3));
   void* a = aligned_alloc(256, 512);
   void* m = memalign(64, 100);
@@ -205,7 +205,7 @@ TEST_CASE_FIXTURE(CleanHook, "a full ring drops samples and counts them") {
   drain();
   static void* blocks[6000];
   uint64_t drops_before = hook_stats().ring_drops;
-  REQUIRE(hook_start(1.0, 6) != 0);
+  REQUIRE(hook_start(1.0, 6).ok());
   for (auto& b : blocks) b = malloc(16);
   hook_stop();
   CHECK(hook_stats().ring_drops - drops_before >= 6000 - 4096);
@@ -221,7 +221,7 @@ TEST_CASE_FIXTURE(
   drain();
   static void* blocks[4096];
   vigil::memprof::HookStats before = hook_stats();
-  REQUIRE(hook_start(1.0, 7) != 0);
+  REQUIRE(hook_start(1.0, 7).ok());
   for (auto& b : blocks) b = malloc(64);  // 3072 recorded, the rest refused
   vigil::memprof::HookStats full = hook_stats();
   for (size_t i = 0; i < 1024; ++i) free(blocks[i]);  // the headroom takes these
@@ -248,7 +248,7 @@ TEST_CASE_FIXTURE(CleanHook, "after stop, allocations go back to mimalloc and re
 
 TEST_CASE_FIXTURE(CleanHook,
                   "a quiet scope samples nothing and charges nothing to the next allocation") {
-  REQUIRE(hook_start(1.0, 9) != 0);
+  REQUIRE(hook_start(1.0, 9).ok());
   free(allocate_here(8));  // sets this thread's sampler up for the session
   void* quiet_blocks[64];
   {

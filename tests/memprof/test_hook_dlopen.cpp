@@ -60,8 +60,9 @@ TEST_CASE("tracing on 2 threads while a third dlopens and dlcloses: no deadlock,
   SampleRecord r;
   while (hook_pop(&r)) {
   }
-  uint32_t session = hook_start(1e-2, 31);
-  REQUIRE(session != 0);
+  vigil::Result<uint32_t> started = hook_start(1e-2, 31);
+  REQUIRE(started.ok());
+  uint32_t session = *started;
   std::atomic<bool> stop{false};
   std::atomic<int> cycles{0};
   std::vector<std::thread> threads;
