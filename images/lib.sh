@@ -69,6 +69,30 @@ copy_with_libraries() {
   done
 }
 
+# Copies a library that vigil loads with dlopen ($1, e.g. libdw.so.1), and the libraries it
+# needs, into the staging root $2. Prints their paths; false when this machine has no $1.
+copy_dlopened() {
+  local lib
+  lib=$(ldconfig -p | awk -v n="$1" '$1 == n && /x86-64/ {print $NF; exit}')
+  [[ -n $lib ]] || return 1
+  mkdir -p "$2$(dirname "$lib")"
+  cp -L "$lib" "$2$lib"
+  strip --strip-unneeded "$2$lib" 2>/dev/null || true
+  printf '%s\n' "$lib"
+  copy_with_libraries "$lib" "$2"
+}
+
+# For a vigil with the memtrace port (it names libunwind.so.8, which it loads when a trace
+# client connects): copies libunwind and libdw (the symbolizer's) into the staging root $2.
+# Prints the paths of the libraries copied.
+copy_trace_libraries() {
+  local vigil=$1 root=$2
+  grep -q -a -F 'libunwind.so.8' "$vigil" || return 0
+  copy_dlopened libunwind.so.8 "$root" || die "no libunwind.so.8 here (apt-get install libunwind8)"
+  copy_dlopened libdw.so.1 "$root" ||
+    say "note: no libdw.so.1 here; traces will name frames by module and offset"
+}
+
 # Copies the modules named in $VIGIL_MODULES and everything they need from
 # /lib/modules/$1 into the staging root $2, uncompressed (finit_module on this kernel
 # refuses compressed ones), and writes a modules.dep holding only their lines.
