@@ -27,8 +27,12 @@
 #include <vector>
 
 #include "memprof/hook.h"
+#include "stats.h"
 
 namespace {
+
+using vigil::bench::median;
+using vigil::bench::ratio_spread;
 
 constexpr size_t kLive = 4096;
 constexpr size_t kPattern = 1 << 16;
@@ -103,20 +107,6 @@ double measure(const Pattern& pat, int threads, uint64_t ops) {
   double sum = 0;
   for (double v : ns) sum += v;
   return sum / threads;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
-// The 25th and 75th percentiles of the per-run ratios a[i] / b[i]: a ratio whose spread
-// contains 1.0 (or a target) is within the noise of this run.
-std::pair<double, double> ratio_spread(const std::vector<double>& a, const std::vector<double>& b) {
-  std::vector<double> r;
-  for (size_t i = 0; i < a.size(); ++i) r.push_back(a[i] / b[i]);
-  std::sort(r.begin(), r.end());
-  return {r[r.size() / 4], r[(r.size() * 3) / 4]};
 }
 
 // Drains the hook's ring while tracing, standing in for the trace server's timer.

@@ -27,8 +27,11 @@
 #include "control/controller.h"
 #include "metrics/registry.h"
 #include "net/control_server.h"
+#include "stats.h"
 
 namespace {
+
+using vigil::bench::median;
 
 using Clock = std::chrono::steady_clock;
 
@@ -138,11 +141,6 @@ double exchanges_per_second(int port, double seconds, const char* expected) {
     ++count;
   }
   return static_cast<double>(count) / std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 }  // namespace

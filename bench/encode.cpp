@@ -21,8 +21,12 @@
 #include <vector>
 
 #include "metrics/influx.h"
+#include "stats.h"
 
 namespace {
+
+using vigil::bench::median;
+using vigil::bench::ratio_spread;
 
 std::atomic<uint64_t> g_allocations{0};
 
@@ -123,19 +127,6 @@ Round run_round(const std::vector<Point>& points, std::string* out, Encode encod
   auto ns = std::chrono::duration<double, std::nano>(Clock::now() - start).count();
   allocs = g_allocations.load() - allocs;
   return {ns / kBatch, static_cast<double>(allocs) / kBatch};
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
-// The 25th and 75th percentiles of a[i] / b[i].
-std::pair<double, double> ratio_spread(const std::vector<double>& a, const std::vector<double>& b) {
-  std::vector<double> r;
-  for (size_t i = 0; i < a.size(); ++i) r.push_back(a[i] / b[i]);
-  std::sort(r.begin(), r.end());
-  return {r[r.size() / 4], r[r.size() * 3 / 4]};
 }
 
 }  // namespace

@@ -45,17 +45,9 @@ if ((${#need[@]})); then
   ((made_policy)) && rm -f "$policy"
 fi
 
-work=$(mktemp -d /tmp/vigil-footprint-XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
+bench_workdir footprint
 
 # A private InfluxDB for vigil-http, and a sink that reads and discards for vigil-tcp.
 http_port=$(free_port)

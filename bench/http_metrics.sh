@@ -25,17 +25,9 @@ for tool in wrk prometheus-node-exporter curl python3; do
   command -v $tool > /dev/null || die "$tool is not installed (tools/deps.sh pkgs_test)"
 done
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done
-  wait 2> /dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
+bench_workdir http-metrics
 
 vport=$(free_port)
 "$vigil" --set http.listen="127.0.0.1:$vport" --set control.listen= --set memtrace.listen= \

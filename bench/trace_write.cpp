@@ -9,9 +9,12 @@
 #include <random>
 #include <vector>
 
+#include "stats.h"
 #include "trace/trace_writer.h"
 
 namespace {
+
+using vigil::bench::median;
 
 using namespace vigil::trace;
 
@@ -85,11 +88,6 @@ double naive_round(const std::vector<std::vector<uint64_t>>& stacks, uint64_t& b
   bytes += out.size() + 66;
   auto t1 = std::chrono::steady_clock::now();
   return std::chrono::duration<double, std::nano>(t1 - t0).count() / kEvents;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 }  // namespace

@@ -2,17 +2,10 @@
 
 #include <algorithm>
 
+#include "trace/wrapping.h"
+
 namespace vigil::trace {
 namespace {
-
-// Adds without signed-overflow UB: hostile traces can hold any 64-bit counts.
-void add_to(int64_t& sum, int64_t v) {
-  sum = static_cast<int64_t>(static_cast<uint64_t>(sum) + static_cast<uint64_t>(v));
-}
-
-void sub_from(int64_t& sum, int64_t v) {
-  sum = static_cast<int64_t>(static_cast<uint64_t>(sum) - static_cast<uint64_t>(v));
-}
 
 constexpr uint8_t kPromoted = 1;
 constexpr uint8_t kCounted = 2;  // inside the window: its figures are in the stats
@@ -194,11 +187,11 @@ void TraceModel::on_alloc(const AllocEvent& e) {
   t_.last_time_us = e.time_us;
   t_.max_backtrace = std::max(t_.max_backtrace, e.backtrace.size());
   if (e.backtrace.empty()) ++t_.empty_backtraces;
-  add_to(t_.samples, e.nsamples);
-  add_to(t_.length_words, e.length);
+  wrapping_add(t_.samples, e.nsamples);
+  wrapping_add(t_.length_words, e.length);
   if (e.obj_id != next_id_) problem("object id " + std::to_string(e.obj_id) + " out of order");
   next_id_ = e.obj_id;
-  add_to(next_id_, 1);
+  wrapping_add(next_id_, 1);
   // Every alloc goes through node_for, so that its previous-backtrace state stays in step.
   uint32_t node = node_for(e);
   uint64_t since = e.time_us >= info().start_time_us ? e.time_us - info().start_time_us : 0;
@@ -216,15 +209,15 @@ void TraceModel::on_alloc(const AllocEvent& e) {
   if (s.allocs == 0) s.first_alloc = alloc_seq_;
   ++alloc_seq_;
   ++s.allocs;
-  add_to(s.samples, e.nsamples);
-  add_to(s.length_words, e.length);
+  wrapping_add(s.samples, e.nsamples);
+  wrapping_add(s.length_words, e.length);
   ++s.live_allocs;
-  add_to(s.live_samples, e.nsamples);
-  add_to(s.live_length_words, e.length);
+  wrapping_add(s.live_samples, e.nsamples);
+  wrapping_add(s.live_length_words, e.length);
   s.objects += objects;
   s.live_objects += objects;
-  add_to(t_.counted_samples, e.nsamples);
-  add_to(t_.live_samples, e.nsamples);
+  wrapping_add(t_.counted_samples, e.nsamples);
+  wrapping_add(t_.live_samples, e.nsamples);
   if (t_.live_samples > t_.peak_live_samples) {
     t_.peak_live_samples = t_.live_samples;
     t_.peak_time_us = since;
@@ -268,10 +261,10 @@ void TraceModel::on_collect(const ObjectEvent& e) {
   if ((l.flags & kCounted) == 0) return;
   StackStats& s = nodes_[l.node].stats;
   --s.live_allocs;
-  sub_from(s.live_samples, l.nsamples);
-  sub_from(s.live_length_words, l.length);
+  wrapping_sub(s.live_samples, l.nsamples);
+  wrapping_sub(s.live_length_words, l.length);
   s.live_objects -= l.objects;
-  sub_from(t_.live_samples, l.nsamples);
+  wrapping_sub(t_.live_samples, l.nsamples);
   uint64_t since = e.time_us >= info().start_time_us ? e.time_us - info().start_time_us : 0;
   series_point(since);
   if (options_.listener != nullptr) {

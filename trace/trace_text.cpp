@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <limits>
 
+#include "trace/wrapping.h"
+
 namespace vigil::trace {
 namespace {
 
@@ -70,11 +72,6 @@ std::string quoted(const std::string& s) {
 
 double words_per_sample(double rate) { return rate > 0 ? 1.0 / rate : 0.0; }
 
-// Adds without signed-overflow UB: hostile traces can hold any 64-bit counts.
-void add_to(int64_t& sum, int64_t v) {
-  sum = static_cast<int64_t>(static_cast<uint64_t>(sum) + static_cast<uint64_t>(v));
-}
-
 }  // namespace
 
 void DumpView::on_alloc(const AllocEvent& e) {
@@ -136,9 +133,9 @@ std::vector<Site> sites_of(const TraceModel& m) {
       it->second = site->second;
     }
     Site& site = sites[it->second];
-    add_to(site.samples, st.samples);
+    wrapping_add(site.samples, st.samples);
     site.allocs += st.allocs;
-    add_to(site.length, st.length_words);
+    wrapping_add(site.length, st.length_words);
     site.first_alloc = std::min(site.first_alloc, st.first_alloc);
   }
   std::sort(sites.begin(), sites.end(),

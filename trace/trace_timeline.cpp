@@ -2,19 +2,10 @@
 
 #include <algorithm>
 
+#include "trace/wrapping.h"
+
 namespace vigil::trace {
-namespace {
-
-// Wrapping adds: hostile traces can hold any 64-bit counts.
-void add_to(int64_t& sum, int64_t v) {
-  sum = static_cast<int64_t>(static_cast<uint64_t>(sum) + static_cast<uint64_t>(v));
-}
-
-void sub_from(int64_t& sum, int64_t v) {
-  sum = static_cast<int64_t>(static_cast<uint64_t>(sum) - static_cast<uint64_t>(v));
-}
-
-}  // namespace
+namespace {}  // namespace
 
 uint32_t TraceTimeline::bucket_of(uint64_t time_us) {
   while (time_us / width_us_ >= kMaxBuckets) widen();
@@ -31,7 +22,7 @@ void TraceTimeline::widen() {
     auto a = static_cast<uint32_t>((k >> 16) & 0xFFFF) / 2;
     auto fb = static_cast<uint32_t>(k & 0xFFFF);
     Figures& m = merged[key(node, a, fb == kNever ? kNever : fb / 2)];
-    add_to(m.samples, f.samples);
+    wrapping_add(m.samples, f.samples);
     m.objects += f.objects;
     m.allocs += f.allocs;
   }
@@ -42,7 +33,7 @@ void TraceTimeline::widen() {
 
 void TraceTimeline::on_model_alloc(uint64_t time_us, const ModelObject& o) {
   Figures& f = cells_[key(o.node, bucket_of(time_us), kNever)];
-  add_to(f.samples, o.nsamples);
+  wrapping_add(f.samples, o.nsamples);
   f.objects += o.objects;
   ++f.allocs;
 }
@@ -52,13 +43,13 @@ void TraceTimeline::on_model_collect(uint64_t time_us, const ModelObject& o) {
   auto a = static_cast<uint32_t>(o.alloc_us / width_us_);
   auto live = cells_.find(key(o.node, a, kNever));
   if (live == cells_.end()) return;  // not reported as allocated: nothing to move
-  sub_from(live->second.samples, o.nsamples);
+  wrapping_sub(live->second.samples, o.nsamples);
   live->second.objects -= o.objects;
   --live->second.allocs;
   bool empty = live->second.allocs == 0;
   if (empty) cells_.erase(live);
   Figures& f = cells_[key(o.node, a, fb)];
-  add_to(f.samples, o.nsamples);
+  wrapping_add(f.samples, o.nsamples);
   f.objects += o.objects;
   ++f.allocs;
 }

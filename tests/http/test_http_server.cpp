@@ -1,9 +1,7 @@
 // http::Server over real loopback sockets: the answers of every path through it (GET, HEAD,
 // keep-alive, pipelining, 400, 404, 405, 408, 431, 503), admission (per-peer limit, eviction
 // of a silent connection), and an exchange aborted when its client goes away.
-#include <arpa/inet.h>
 #include <doctest/doctest.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -15,43 +13,14 @@
 #include <thread>
 
 #include "http/server.h"
+#include "tests/support/socket.h"
 
 using namespace vigil;
+using vigil::test::connect_tcp;
+using vigil::test::read_all;
+using vigil::test::send_all;
 
 namespace {
-
-// Connects to 127.0.0.1:port from `from` (any 127.x address). Reads time out after 5 s.
-int connect_from(const char* from, int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  timeval tv{5, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in local{};
-  local.sin_family = AF_INET;
-  inet_pton(AF_INET, from, &local.sin_addr);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
-    close(fd);
-    return -1;
-  }
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-void send_text(int fd, const std::string& s) { send(fd, s.data(), s.size(), MSG_NOSIGNAL); }
-
-std::string read_until_eof(int fd) {
-  std::string out;
-  char buf[4096];
-  ssize_t n;
-  while ((n = recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<size_t>(n));
-  return out;
-}
 
 // Reads until `count` responses (by their status lines) and their bodies have arrived.
 std::string read_responses(int fd, int count) {
@@ -69,10 +38,10 @@ std::string read_responses(int fd, int count) {
 }
 
 std::string talk(int port, const std::string& request, const char* from = "127.0.0.1") {
-  int fd = connect_from(from, port);
+  int fd = connect_tcp(port, {.from = from});
   if (fd < 0) return "<connect failed>";
-  send_text(fd, request);
-  std::string out = read_until_eof(fd);
+  send_all(fd, request);
+  std::string out = read_all(fd);
   close(fd);
   return out;
 }
@@ -131,13 +100,13 @@ TEST_CASE("http: GET, HEAD, keep-alive and pipelined requests are answered in or
     CHECK(r.find("Content-Length: 7\r\n") != std::string::npos);
     CHECK(r.ends_with("\r\n\r\n"));
     // Two requests in one segment, then a third after the answers: one connection.
-    int fd = connect_from("127.0.0.1", f.port());
-    send_text(fd, "GET /hello?a HTTP/1.1\r\n\r\nGET /hello?b HTTP/1.1\r\n\r\n");
+    int fd = connect_tcp(f.port());
+    send_all(fd, "GET /hello?a HTTP/1.1\r\n\r\nGET /hello?b HTTP/1.1\r\n\r\n");
     r = read_responses(fd, 2);
     CHECK(r.find("hello a\n") < r.find("hello b\n"));
     CHECK(r.find("hello b\n") != std::string::npos);
-    send_text(fd, "GET /hello?c HTTP/1.1\r\nConnection: close\r\n\r\n");
-    r = read_until_eof(fd);
+    send_all(fd, "GET /hello?c HTTP/1.1\r\nConnection: close\r\n\r\n");
+    r = read_all(fd);
     CHECK(r.ends_with("hello c\n"));
     close(fd);
   });
@@ -199,10 +168,10 @@ TEST_CASE("http: over max_connections with every connection busy gets 503") {
   o.max_connections = 2;
   Fixture f(o);
   f.run([&] {
-    int a = connect_from("127.0.0.1", f.port());
-    int b = connect_from("127.0.0.2", f.port());
-    send_text(a, "GET /park HTTP/1.1\r\n\r\n");
-    send_text(b, "GET /park HTTP/1.1\r\n\r\n");
+    int a = connect_tcp(f.port());
+    int b = connect_tcp(f.port(), {.from = "127.0.0.2"});
+    send_all(a, "GET /park HTTP/1.1\r\n\r\n");
+    send_all(b, "GET /park HTTP/1.1\r\n\r\n");
     usleep(200 * 1000);
     std::string r = talk(f.port(), "GET /hello HTTP/1.1\r\n\r\n", "127.0.0.3");
     CHECK(r.starts_with("HTTP/1.1 503 Service Unavailable\r\n"));
@@ -220,16 +189,16 @@ TEST_CASE("http: the per-peer limit, and a silent flood that does not lock out a
   Fixture f(o);
   f.run([&] {
     int silent[5];
-    for (int& fd : silent) fd = connect_from("127.0.0.2", f.port());
+    for (int& fd : silent) fd = connect_tcp(f.port(), {.from = "127.0.0.2"});
     // The fifth from 127.0.0.2 is over its limit.
-    CHECK(read_until_eof(silent[4]).starts_with("HTTP/1.1 503 "));
+    CHECK(read_all(silent[4]).starts_with("HTTP/1.1 503 "));
     // 127.0.0.3 fills the port with two silent ones; 127.0.0.1 then takes the place of
     // 127.0.0.2's oldest silent connection (the peer that holds the most).
-    int c1 = connect_from("127.0.0.3", f.port());
-    int c2 = connect_from("127.0.0.3", f.port());
+    int c1 = connect_tcp(f.port(), {.from = "127.0.0.3"});
+    int c2 = connect_tcp(f.port(), {.from = "127.0.0.3"});
     std::string r = talk(f.port(), "GET /hello HTTP/1.1\r\nConnection: close\r\n\r\n");
     CHECK(r.starts_with("HTTP/1.1 200 "));
-    CHECK(read_until_eof(silent[0]).empty());  // closed with no reply
+    CHECK(read_all(silent[0]).empty());  // closed with no reply
     for (int fd : silent) close(fd);
     close(c1);
     close(c2);
@@ -240,8 +209,8 @@ TEST_CASE("http: the per-peer limit, and a silent flood that does not lock out a
 TEST_CASE("http: a client that goes away while its answer is pending aborts the exchange") {
   Fixture f;
   f.run([&] {
-    int fd = connect_from("127.0.0.1", f.port());
-    send_text(fd, "GET /park HTTP/1.1\r\n\r\n");
+    int fd = connect_tcp(f.port());
+    send_all(fd, "GET /park HTTP/1.1\r\n\r\n");
     usleep(100 * 1000);
     close(fd);
     usleep(200 * 1000);

@@ -4,30 +4,30 @@
 
 #include <string>
 
-#include "metrics/curl_api.h"
 #include "metrics/http_output.h"
-#include "tests/fixtures/influxdb.h"
-#include "tests/influx/loop_util.h"
+#include "tests/fixtures/influx_case.h"
+#include "tests/influx/output_util.h"
 
 using namespace vigil;
 using namespace vigil::metrics;
-using vigil::test::InfluxFixture;
+using vigil::test::InfluxCase;
 
 namespace {
 
 constexpr int64_t kT0 = 1700000000123456789;
 
 // Writes one point at kT0 through an output whose url names `precision`, and returns the
-// time InfluxDB stored, in nanoseconds as its query answer shows it.
-std::string stored_time(InfluxFixture& fx, const std::string& precision) {
+// time InfluxDB stored, in nanoseconds as its query answer shows it. The output gets a loop
+// of its own, so that a handle it leaves open fails the check of its own precision.
+std::string stored_time(test::InfluxFixture& influx, const std::string& precision) {
   std::string db = "p_" + precision;
-  REQUIRE(fx.create_database(db));
+  REQUIRE(influx.create_database(db));
   uv_loop_t loop;
   uv_loop_init(&loop);
   {
     OutputConfig c;
     c.kind = "influx-http";
-    c.url = fx.base_url() + "/write?db=" + db + "&precision=" + precision;
+    c.url = influx.base_url() + "/write?db=" + db + "&precision=" + precision;
     c.timeout = std::chrono::seconds(2);
     HttpOutput out(&loop, c);
     Point p;
@@ -41,7 +41,7 @@ std::string stored_time(InfluxFixture& fx, const std::string& precision) {
     CHECK(test::shut_down(&loop, out));
   }
   CHECK(test::close_loop(&loop) == 0);
-  std::string answer = fx.query(db, "SELECT v FROM m");
+  std::string answer = influx.query(db, "SELECT v FROM m");
   size_t at = answer.find("\"values\":[[");
   if (at == std::string::npos) return "no point stored: " + answer;
   at += 11;
@@ -50,17 +50,16 @@ std::string stored_time(InfluxFixture& fx, const std::string& precision) {
 
 }  // namespace
 
-TEST_CASE("an http url's precision= is the unit of the timestamps vigil writes" *
-          doctest::test_suite("influxd")) {
-  InfluxFixture fx;
-  VIGIL_SKIP_UNLESS_INFLUXD(fx);
-  REQUIRE(load_curl().ok());
+TEST_CASE_FIXTURE(InfluxCase,
+                  "an http url's precision= is the unit of the timestamps vigil writes" *
+                      doctest::test_suite("influxd")) {
+  VIGIL_INFLUX_READY();
   // kT0 cut to each unit, worked out by hand: 1700000000 s is 28333333 min 20 s and
   // 472222 h 800 s.
-  CHECK(stored_time(fx, "n") == "1700000000123456789");
-  CHECK(stored_time(fx, "u") == "1700000000123456000");
-  CHECK(stored_time(fx, "ms") == "1700000000123000000");
-  CHECK(stored_time(fx, "s") == "1700000000000000000");
-  CHECK(stored_time(fx, "m") == "1699999980000000000");
-  CHECK(stored_time(fx, "h") == "1699999200000000000");
+  CHECK(stored_time(influx, "n") == "1700000000123456789");
+  CHECK(stored_time(influx, "u") == "1700000000123456000");
+  CHECK(stored_time(influx, "ms") == "1700000000123000000");
+  CHECK(stored_time(influx, "s") == "1700000000000000000");
+  CHECK(stored_time(influx, "m") == "1699999980000000000");
+  CHECK(stored_time(influx, "h") == "1699999200000000000");
 }

@@ -4,7 +4,7 @@
 
 #include "metrics/curl_api.h"
 #include "metrics/http_output.h"
-#include "tests/influx/loop_util.h"
+#include "tests/influx/output_util.h"
 #include "tests/influx/tcp_receiver.h"
 
 using namespace vigil;

@@ -7,7 +7,7 @@
 
 #include "metrics/influx_outputs.h"
 #include "metrics/output_factory.h"
-#include "tests/influx/loop_util.h"
+#include "tests/influx/output_util.h"
 
 using namespace vigil;
 using namespace vigil::metrics;

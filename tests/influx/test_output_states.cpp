@@ -6,7 +6,7 @@
 #include "metrics/http_output.h"
 #include "metrics/tcp_output.h"
 #include "metrics/udp_output.h"
-#include "tests/influx/loop_util.h"
+#include "tests/influx/output_util.h"
 #include "tests/influx/tcp_receiver.h"
 
 using namespace vigil;

@@ -6,14 +6,14 @@
 #include <sstream>
 
 #include "metrics/tcp_output.h"
-#include "tests/fixtures/influxdb.h"
-#include "tests/influx/loop_util.h"
+#include "tests/fixtures/influx_case.h"
+#include "tests/influx/output_util.h"
 #include "tests/influx/tcp_receiver.h"
 
 using namespace vigil;
 using namespace vigil::metrics;
 using namespace std::chrono_literals;
-using vigil::test::InfluxFixture;
+using vigil::test::InfluxCase;
 using vigil::test::TcpReceiver;
 
 namespace {
@@ -30,18 +30,14 @@ OutputConfig tcp_config(int port) {
 
 }  // namespace
 
-TEST_CASE("tcp output streams lines that influxdb accepts, every one of them" *
-          doctest::test_suite("influxd")) {
-  InfluxFixture fx;
-  VIGIL_SKIP_UNLESS_INFLUXD(fx);
-  REQUIRE(fx.create_database("test"));
-  uv_loop_t loop;
-  uv_loop_init(&loop);
+TEST_CASE_FIXTURE(InfluxCase, "tcp output streams lines that influxdb accepts, every one of them" *
+                                  doctest::test_suite("influxd")) {
+  VIGIL_INFLUX_READY("test");
   std::string stream;
   {
-    TcpReceiver rx(&loop);
+    TcpReceiver rx(loop());
     REQUIRE(rx.listening());
-    TcpOutput out(&loop, tcp_config(rx.port()));
+    TcpOutput out(loop(), tcp_config(rx.port()));
     std::vector<Point> points = test::numbered_points(0, 30, kT0);
     Point odd;
     odd.measurement = "we ird,m";
@@ -51,19 +47,19 @@ TEST_CASE("tcp output streams lines that influxdb accepts, every one of them" *
     points.push_back(odd);
     out.write(points);
     out.flush();
-    CHECK(test::run_until(&loop, [&] { return rx.lines() == 31; }));
+    CHECK(test::run_until(loop(), [&] { return rx.lines() == 31; }));
     CHECK(out.stats().sent == 31);
     CHECK(rx.connections() == 1);
     stream = rx.received();
-    CHECK(test::shut_down(&loop, out));
+    CHECK(test::shut_down(loop(), out));
     rx.close();
   }
-  CHECK(test::close_loop(&loop) == 0);
+  CHECK(close_loop() == 0);
   std::string answer;
-  CHECK(fx.write("test", stream, &answer) == 204);
+  CHECK(influx.write("test", stream, &answer) == 204);
   CHECK(answer == "");
-  CHECK(fx.count("test", "m", "v") == 30);
-  CHECK(fx.query("test", "SELECT * FROM \"we ird,m\"") ==
+  CHECK(influx.count("test", "m", "v") == 30);
+  CHECK(influx.query("test", "SELECT * FROM \"we ird,m\"") ==
         R"({"results":[{"statement_id":0,"series":[{"name":"we ird,m","columns":["time","f",)"
         R"("path","s","t a=g"],"values":[[1700000000000000099,-0.5,"a\\b","q\"uo\\te",)"
         R"("v,a l"]]}]}]})"

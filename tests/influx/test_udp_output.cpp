@@ -7,22 +7,23 @@
 #include <vector>
 
 #include "metrics/udp_output.h"
-#include "tests/fixtures/influxdb.h"
-#include "tests/influx/loop_util.h"
+#include "tests/fixtures/influx_case.h"
+#include "tests/influx/output_util.h"
 
 using namespace vigil;
 using namespace vigil::metrics;
 using namespace std::chrono_literals;
+using vigil::test::InfluxCase;
 using vigil::test::InfluxFixture;
 
 namespace {
 
 constexpr int64_t kT0 = 1700000000000000000;
 
-OutputConfig udp_config(const InfluxFixture& fx, uint64_t max_payload) {
+OutputConfig udp_config(const InfluxFixture& influx, uint64_t max_payload) {
   OutputConfig c;
   c.kind = "influx-udp";
-  c.url = "udp://127.0.0.1:" + std::to_string(fx.udp_port());
+  c.url = "udp://127.0.0.1:" + std::to_string(influx.udp_port());
   c.max_payload = max_payload;
   return c;
 }
@@ -40,14 +41,11 @@ TEST_CASE("datagrams are cut at line boundaries and never exceed the payload") {
   CHECK(split_datagrams({}, 100).empty());
 }
 
-TEST_CASE("udp output lands points with exact values, tags and timestamps" *
-          doctest::test_suite("influxd")) {
-  InfluxFixture fx;
-  VIGIL_SKIP_UNLESS_INFLUXD(fx);
-  uv_loop_t loop;
-  uv_loop_init(&loop);
+TEST_CASE_FIXTURE(InfluxCase, "udp output lands points with exact values, tags and timestamps" *
+                                  doctest::test_suite("influxd")) {
+  VIGIL_INFLUX_READY();
   {
-    UdpOutput out(&loop, udp_config(fx, 120));
+    UdpOutput out(loop(), udp_config(influx, 120));
     Point p;
     p.measurement = "disk io";
     p.tags = {{"device", "sd a,1"}, {"k=v", "x=y"}};
@@ -57,19 +55,19 @@ TEST_CASE("udp output lands points with exact values, tags and timestamps" *
     points.push_back(p);
     out.write(points);
     out.flush();
-    CHECK(test::run_until(&loop, [&] { return out.stats().queued == 0; }));
+    CHECK(test::run_until(loop(), [&] { return out.stats().queued == 0; }));
     CHECK(out.stats().sent == 21);
-    CHECK(test::shut_down(&loop, out));
+    CHECK(test::shut_down(loop(), out));
   }
-  CHECK(test::close_loop(&loop) == 0);
+  CHECK(close_loop() == 0);
   // The listener writes asynchronously (batch-size 1, 10 ms): wait for the points.
   std::string json;
-  for (int i = 0; i < 200 && fx.count("udpdb", "m", "v") < 20; ++i) {
+  for (int i = 0; i < 200 && influx.count("udpdb", "m", "v") < 20; ++i) {
     std::this_thread::sleep_for(10ms);
   }
-  CHECK(fx.count("udpdb", "m", "v") == 20);
+  CHECK(influx.count("udpdb", "m", "v") == 20);
   for (int i = 0; i < 200 && json.find("values") == std::string::npos; ++i) {
-    json = fx.query("udpdb", "SELECT * FROM \"disk io\"");
+    json = influx.query("udpdb", "SELECT * FROM \"disk io\"");
     std::this_thread::sleep_for(10ms);
   }
   CHECK(json == R"({"results":[{"statement_id":0,"series":[{"name":"disk io","columns":["time",)"
@@ -78,29 +76,27 @@ TEST_CASE("udp output lands points with exact values, tags and timestamps" *
                 "\n");
 }
 
-TEST_CASE("a line longer than max_payload is dropped and counted, the rest lands" *
-          doctest::test_suite("influxd")) {
-  InfluxFixture fx;
-  VIGIL_SKIP_UNLESS_INFLUXD(fx);
-  uv_loop_t loop;
-  uv_loop_init(&loop);
+TEST_CASE_FIXTURE(InfluxCase,
+                  "a line longer than max_payload is dropped and counted, the rest lands" *
+                      doctest::test_suite("influxd")) {
+  VIGIL_INFLUX_READY();
   {
-    UdpOutput out(&loop, udp_config(fx, 64));
+    UdpOutput out(loop(), udp_config(influx, 64));
     std::vector<Point> points = test::numbered_points(0, 3, kT0);
     points[1].fields.push_back({"long", std::string(100, 'x')});
     out.write(points);
     out.flush();
-    CHECK(test::run_until(&loop, [&] { return out.stats().queued == 0; }));
+    CHECK(test::run_until(loop(), [&] { return out.stats().queued == 0; }));
     CHECK(out.stats().dropped == 1);
     CHECK(out.stats().sent == 2);
-    CHECK(test::shut_down(&loop, out));
+    CHECK(test::shut_down(loop(), out));
   }
-  CHECK(test::close_loop(&loop) == 0);
-  for (int i = 0; i < 200 && fx.count("udpdb", "m", "v") < 2; ++i) {
+  CHECK(close_loop() == 0);
+  for (int i = 0; i < 200 && influx.count("udpdb", "m", "v") < 2; ++i) {
     std::this_thread::sleep_for(10ms);
   }
-  CHECK(fx.count("udpdb", "m", "v") == 2);
-  CHECK(fx.query("udpdb", "SELECT v FROM m") ==
+  CHECK(influx.count("udpdb", "m", "v") == 2);
+  CHECK(influx.query("udpdb", "SELECT v FROM m") ==
         R"({"results":[{"statement_id":0,"series":[{"name":"m","columns":["time","v"],)"
         R"("values":[[1700000000000000000,0],[1700000000000000002,2]]}]}]})"
         "\n");

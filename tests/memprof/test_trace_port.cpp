@@ -13,8 +13,11 @@
 #include <set>
 #include <string>
 
+#include "tests/support/socket.h"
 #include "trace/trace_reader.h"
 #include "workload_process.h"
+
+using vigil::test::connect_tcp;
 
 using vigil::trace::AllocEvent;
 using vigil::trace::ObjectEvent;
@@ -97,7 +100,7 @@ std::string hostname() {
 TEST_CASE("a 3 s capture is a valid trace with the workload's sites, proportions and collects") {
   WorkloadProcess w({"--set", "memtrace.sampling_rate=0.001", "--set", "memtrace.seed=7"});
   REQUIRE(w.started());
-  int fd = connect_local(w.port());
+  int fd = connect_tcp(w.port());
   REQUIRE(fd >= 0);
   std::string trace = finish_capture(fd, read_for(fd, 3000));
 
@@ -147,11 +150,11 @@ TEST_CASE("a 3 s capture is a valid trace with the workload's sites, proportions
 TEST_CASE("a second client while one traces gets no bytes and is closed") {
   WorkloadProcess w({"--set", "memtrace.sampling_rate=0.001"});
   REQUIRE(w.started());
-  int first = connect_local(w.port());
+  int first = connect_tcp(w.port());
   REQUIRE(first >= 0);
   std::string head = read_for(first, 500);
   CHECK(head.size() >= 66);
-  int second = connect_local(w.port());
+  int second = connect_tcp(w.port());
   REQUIRE(second >= 0);
   bool eof = false;
   std::string got = read_for(second, 5000, &eof);
@@ -170,7 +173,7 @@ TEST_CASE("a second client while one traces gets no bytes and is closed") {
 TEST_CASE("a client that disconnects mid-packet leaves vigil healthy for the next client") {
   WorkloadProcess w({"--set", "memtrace.sampling_rate=0.001"});
   REQUIRE(w.started());
-  int first = connect_local(w.port());
+  int first = connect_tcp(w.port());
   REQUIRE(first >= 0);
   char part[100];
   REQUIRE(read(first, part, sizeof part) > 0);  // inside the info packet, or just after
@@ -181,7 +184,7 @@ TEST_CASE("a client that disconnects mid-packet leaves vigil healthy for the nex
   std::string head;
   for (int attempt = 0; attempt < 200 && head.empty(); ++attempt) {
     if (next >= 0) close(next);
-    next = connect_local(w.port());
+    next = connect_tcp(w.port());
     REQUIRE(next >= 0);
     head = read_for(next, 1000);
   }

@@ -7,7 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/socket.h"
 #include "workload_process.h"
+
+using vigil::test::connect_tcp;
 
 namespace {
 
@@ -47,7 +50,7 @@ TEST_CASE("a client that never reads makes drops go up while the workload carrie
   REQUIRE(w.started());
   usleep(1500000);
   Clock::time_point connect_at = Clock::now();
-  int fd = connect_local(w.port(), 4096);
+  int fd = connect_tcp(w.port(), {.rcvbuf = 4096});
   REQUIRE(fd >= 0);
   uint64_t dropped = 0;
   for (int i = 0; i < 200 && dropped == 0; ++i) {

@@ -12,8 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/socket.h"
 #include "trace/trace_reader.h"
 #include "workload_process.h"
+
+using vigil::test::connect_tcp;
 
 using vigil::trace::AllocEvent;
 using vigil::trace::Position;
@@ -60,7 +63,7 @@ struct SelfShare : vigil::trace::TraceVisitor {
 TEST_CASE("the trace holds at most 0.1 % of sampled words from vigil's own trace work") {
   WorkloadProcess w({"--set", "memtrace.sampling_rate=0.001", "--set", "memtrace.seed=5"});
   REQUIRE(w.started());
-  int fd = connect_local(w.port());
+  int fd = connect_tcp(w.port());
   REQUIRE(fd >= 0);
   std::string trace = read_for(fd, 8000);
   REQUIRE(write(fd, "x", 1) == 1);

@@ -9,8 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/socket.h"
 #include "trace/trace_reader.h"
 #include "workload_process.h"
+
+using vigil::test::connect_tcp;
 
 using vigil::trace::AllocEvent;
 using vigil::trace::Position;
@@ -52,7 +55,7 @@ struct SiteCheck : vigil::trace::TraceVisitor {
 TEST_CASE("allocations inside the standard library have the workload's function as site") {
   WorkloadProcess w({"--set", "memtrace.sampling_rate=0.001", "--set", "memtrace.seed=11"});
   REQUIRE(w.started());
-  int fd = connect_local(w.port());
+  int fd = connect_tcp(w.port());
   REQUIRE(fd >= 0);
   std::string trace = read_for(fd, 3000);
   REQUIRE(write(fd, "x", 1) == 1);

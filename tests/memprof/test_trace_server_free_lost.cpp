@@ -2,9 +2,7 @@
 // free record, the server ends the session (the trace would otherwise show that block live
 // forever), counts it in free_lost, and the client still gets a valid trace up to there.
 // The loop is held back while this thread fills the ring, as a stalled loop would.
-#include <arpa/inet.h>
 #include <doctest/doctest.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -16,24 +14,12 @@
 
 #include "memprof/hook.h"
 #include "memprof/trace_server.h"
+#include "tests/support/socket.h"
 #include "trace/trace_reader.h"
 
 using namespace vigil::memprof;
 
 namespace {
-
-int connect_to(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 // Reads what is there without blocking; returns false at EOF.
 bool read_some(int fd, std::vector<uint8_t>* out) {
@@ -67,7 +53,7 @@ TEST_CASE("a free record lost to a full ring ends the session, counted, with a v
   {
     TraceServer server(&loop, config, "h");
     REQUIRE(server.start().ok());
-    int fd = connect_to(server.port());
+    int fd = vigil::test::connect_tcp(server.port());
     REQUIRE(fd >= 0);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     while (!server.tracing() && std::chrono::steady_clock::now() < deadline) {

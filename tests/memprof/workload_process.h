@@ -1,6 +1,6 @@
-// Test helpers for the memtrace port: a running alloc_workload child process and blocking
-// TCP client calls with deadlines. Thread: the test's main thread, plus one reader thread
-// per WorkloadProcess that parses its stdout.
+// Test helpers for the memtrace port: a running alloc_workload child process and reads with
+// deadlines (the clients connect with tests/support/socket.h). Thread: the test's main thread, plus
+// one reader thread per WorkloadProcess that parses its stdout.
 #pragma once
 
 #include <sys/types.h>
@@ -53,9 +53,6 @@ class WorkloadProcess {
   std::vector<WorkloadStats> stats_;
 };
 
-// A blocking TCP connection to 127.0.0.1:port; `rcvbuf` > 0 sets SO_RCVBUF first.
-// Returns -1 on failure.
-int connect_local(int port, int rcvbuf = 0);
 // Reads until `ms` have passed or the peer closes; *eof tells which.
 std::string read_for(int fd, int ms, bool* eof = nullptr);
 // Closes with an RST instead of a FIN (SO_LINGER 0).

@@ -1,6 +1,7 @@
-// Helpers for the net tests: a small pipeline of elements, blocking socket clients, and a
-// control server on a loop that runs on the test thread while a client thread talks to it
-// (tests/support/loop.h's run_while).
+// Helpers for the net tests: a small pipeline of elements, the blocking socket clients of
+// tests/support/socket.h (included here, with talk() on top), and a control server on a
+// loop that runs on the test thread while a client thread talks to it (tests/support/loop.h's
+// run_while).
 // Thread: the blocking client functions may run on any thread; the rest on the loop's.
 #pragma once
 
@@ -11,10 +12,10 @@
 #include <string>
 #include <string_view>
 
-#include "common/timer.h"
 #include "control/controller.h"
 #include "metrics/registry.h"
 #include "net/control_server.h"
+#include "tests/support/socket.h"
 
 namespace vigil::test {
 
@@ -38,24 +39,9 @@ struct Pipeline {
   std::unique_ptr<FakeElement> cpu, memory, net, net2, output, transform;
 };
 
-// Blocking clients. Reads time out after 5 s, so a test never hangs on a silent server.
-int connect_tcp(int port);
-int connect_unix(const std::string& path);
-bool send_all(int fd, std::string_view data);
-// Reads until EOF, an error or the timeout.
-std::string read_all(int fd);
-// Reads up to and including the next LF (or until EOF/error/timeout).
-std::string read_line(int fd);
-// Connects, sends `data`, half-closes if asked, and returns everything read until EOF.
+// Connects, sends `data`, half-closes if asked, and returns everything read until EOF (or
+// the 5 s timeout of tests/support/socket.h).
 std::string talk(int port, std::string_view data, bool half_close = true);
-
-// Fails the test and stops the loop if it is still running after 10 s. Unreferenced, so it
-// does not keep the loop alive by itself. close() before the loop is closed.
-struct Watchdog {
-  explicit Watchdog(uv_loop_t* loop);
-  void close() { timer.close(); }
-  vigil::Timer timer;
-};
 
 // A loop, a controller on a Pipeline and a ControlServer, for socket tests. The server
 // answers with `handler`, or with the controller when it is empty. The loop runs on the

@@ -8,14 +8,14 @@
 #include <thread>
 
 #include "appliance/monitor.h"
-#include "common/timer.h"
 #include "net_test_util.h"
+#include "tests/support/loop.h"
 
 using vigil::test::connect_unix;
 using vigil::test::read_line;
+using vigil::test::run_to_end;
 using vigil::test::send_all;
 using vigil::test::talk;
-using vigil::test::Watchdog;
 
 namespace {
 
@@ -50,7 +50,6 @@ TEST_CASE("shutdown over the monitor's TCP port replies ok, stops it and removes
     int port = monitor.control_port();
     REQUIRE(port > 0);
     CHECK(exists(config.control.socket_path));
-    Watchdog dog(&loop);
     std::thread client([&] {
       int fd = connect_unix(config.control.socket_path);
       send_all(fd, "m\n");
@@ -58,10 +57,8 @@ TEST_CASE("shutdown over the monitor's TCP port replies ok, stops it and removes
       close(fd);
       reply = talk(port, "shutdown\n");
     });
-    uv_run(&loop, UV_RUN_DEFAULT);  // Ends once the monitor has closed every handle.
+    CHECK(run_to_end(&loop));  // Ends once the monitor has closed every handle.
     client.join();
-    dog.close();
-    uv_run(&loop, UV_RUN_DEFAULT);
     CHECK(monitor.control_port() == 0);
   }
   uv_run(&loop, UV_RUN_DEFAULT);  // The monitor's destructor closed what was left.

@@ -33,6 +33,17 @@ struct TempDir {
   std::string path;
 };
 
+// A Unix stream socket bound to `path` (which makes the socket file), not listening yet.
+int bound_socket(const std::string& path) {
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
+  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  return fd;
+}
+
 bool exists(const std::string& path) {
   struct stat st;
   return lstat(path.c_str(), &st) == 0;
@@ -88,12 +99,7 @@ TEST_CASE("the socket file has mode 0600 and is removed when the server closes")
 TEST_CASE("a stale socket file is replaced, and any other file is an error") {
   TempDir dir;
   // A socket file whose server is gone.
-  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-  sockaddr_un a{};
-  a.sun_family = AF_UNIX;
-  std::strncpy(a.sun_path, dir.socket().c_str(), sizeof a.sun_path - 1);
-  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  close(fd);
+  close(bound_socket(dir.socket()));
   REQUIRE(exists(dir.socket()));
 
   ServerFixture f;
@@ -141,11 +147,7 @@ TEST_CASE("a line over 4096 bytes on the unix socket gets the error and the conn
 
 TEST_CASE("a socket file that a process answers on is not replaced") {
   TempDir dir;
-  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-  sockaddr_un a{};
-  a.sun_family = AF_UNIX;
-  std::strncpy(a.sun_path, dir.socket().c_str(), sizeof a.sun_path - 1);
-  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  int fd = bound_socket(dir.socket());
   REQUIRE(listen(fd, 4) == 0);
   struct stat before, after;
   REQUIRE(lstat(dir.socket().c_str(), &before) == 0);

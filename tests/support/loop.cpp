@@ -38,6 +38,25 @@ void run_while(uv_loop_t* loop, const std::function<void()>& client,
   t.join();
 }
 
+bool run_to_end(uv_loop_t* loop, std::chrono::milliseconds limit) {
+  bool expired = false;
+  {
+    Timer dog(loop, [&] {
+      expired = true;
+      uv_stop(loop);
+    });
+    if (Status st = dog.start(static_cast<uint64_t>(limit.count())); !st.ok()) {
+      std::fprintf(stderr, "run_to_end: %s\n", st.message().c_str());
+      expired = true;  // No watchdog: the loop is not run.
+    } else {
+      dog.unref();
+      uv_run(loop, UV_RUN_DEFAULT);
+    }
+  }
+  uv_run(loop, UV_RUN_NOWAIT);  // Lets the watchdog's close callback run.
+  return !expired;
+}
+
 Every::Every(uv_loop_t* loop, std::chrono::milliseconds period, std::function<void()> fn)
     : timer_(loop, std::move(fn)) {
   auto ms = static_cast<uint64_t>(period.count());

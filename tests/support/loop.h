@@ -1,6 +1,6 @@
-// The one loop harness of the tests: run a loop until a condition holds, call something
-// periodically, run client code on a thread while the loop serves it, and close the loop.
-// Thread: the test's thread, which runs the loop (run_while's `client` runs on its own).
+// The one loop harness of the tests: run a loop until a condition holds or until its end,
+// call something periodically, run client code on a thread while the loop serves it, and close the
+// loop. Thread: the test's thread, which runs the loop (run_while's `client` runs on its own).
 // Every handle here is a vigil::Timer, so the helpers leave no handle open when they return.
 #pragma once
 
@@ -22,6 +22,12 @@ bool run_until(uv_loop_t* loop, const std::function<bool()>& done,
 // finished (after at most `limit`, the loop stops and the thread is joined anyway).
 void run_while(uv_loop_t* loop, const std::function<void()>& client,
                std::chrono::milliseconds limit = std::chrono::seconds(120));
+
+// Runs `loop` until it has nothing left to do (UV_RUN_DEFAULT), with an unreferenced
+// watchdog that stops it after `limit`. Returns false iff the watchdog fired (or could not
+// be armed, and the loop was not run). The watchdog
+// is closed and freed before it returns.
+bool run_to_end(uv_loop_t* loop, std::chrono::milliseconds limit = std::chrono::seconds(10));
 
 // Calls `fn` every `period` on the loop until destroyed; run the loop once more afterwards
 // so the timer's close completes.

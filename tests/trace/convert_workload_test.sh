@@ -17,9 +17,9 @@ for tool in go heaptrack_print; do
   command -v $tool > /dev/null || { echo "SKIP: $tool is not installed"; exit 77; }
 done
 tmp=$(mktemp -d)
-wpid=
+. "$(dirname "$0")/workload.sh"
 cleanup() {
-  [ -n "$wpid" ] && kill "$wpid" 2> /dev/null && wait "$wpid" 2> /dev/null
+  stop_workload
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -28,13 +28,7 @@ export GOFLAGS= PPROF_TMPDIR="$tmp"
 fail=0
 pprof() { go tool pprof "$@" 2> "$tmp/pprof.err"; }
 
-"$workload" --set memtrace.listen=127.0.0.1:0 --set control.listen= --port-file "$tmp/port" \
-  --set memtrace.sampling_rate=0.001 --set memtrace.seed=7 > "$tmp/workload.out" 2> "$tmp/workload.err" &
-wpid=$!
-for i in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.1; done
-port=$(cat "$tmp/port")
-[ -n "$port" ] || { echo "FAIL: the workload wrote no port"; exit 1; }
-addr=127.0.0.1:$port
+start_workload --set memtrace.seed=7 || exit 1
 
 # --- pprof, live (the capture also saved), then from the saved file.
 "$bin" pprof -o "$tmp/live.pb.gz" --save "$tmp/a.ctf" "$addr" --seconds 3 2> "$tmp/live.err" \
@@ -112,7 +106,7 @@ fi
 wait $holder || { echo "FAIL: the first client failed"; fail=1; }
 
 # --- a refused port: the workload's, once it has exited.
-kill "$wpid"; wait "$wpid" || true; wpid=
+stop_workload
 if "$bin" pprof -o "$tmp/x.pb.gz" "$addr" --seconds 1 2> "$tmp/refused.err"; then
   echo "FAIL: a refused port exited 0"; fail=1
 fi

@@ -16,24 +16,16 @@ artifacts=$3
 command -v tmux > /dev/null || { echo "SKIP: tmux is not installed"; exit 77; }
 tmp=$(mktemp -d)
 sock="vigil-live-test-$$-1"  # one tmux server per view: a killed server takes time to go
-wpid=
+. "$(dirname "$0")/workload.sh"
 cleanup() {
   tmux -L "${sock%-*}-1" kill-server 2> /dev/null || true
   tmux -L "${sock%-*}-2" kill-server 2> /dev/null || true
-  [ -n "$wpid" ] && kill "$wpid" 2> /dev/null && wait "$wpid" 2> /dev/null
+  stop_workload
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 fail=0
 mkdir -p "$artifacts"
-start_workload() {
-  rm -f "$tmp/port"
-  "$workload" --set memtrace.listen=127.0.0.1:0 --set control.listen= --port-file "$tmp/port" \
-    --set memtrace.sampling_rate=0.001 > /dev/null 2>&1 &
-  wpid=$!
-  for i in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.1; done
-  addr=127.0.0.1:$(cat "$tmp/port")
-}
 screen() { tmux -L "$sock" capture-pane -p -J -t live > "$tmp/screen"; cp "$tmp/screen" "$artifacts/$1"; }
 wait_for() {  # TEXT SECONDS: until the pane shows TEXT
   for i in $(seq $(($2 * 10))); do
@@ -95,7 +87,7 @@ tmux -L "$sock" kill-server 2> /dev/null || true
 sock="${sock%-*}-2"
 run_live "$addr"
 wait_for 'alloc_big' 5 || { echo "FAIL: second live view shows nothing"; fail=1; }
-kill "$wpid"; wait "$wpid" 2> /dev/null || true; wpid=
+stop_workload
 wait_for 'disconnected' 5 || { echo "FAIL: no 'disconnected' after the port closed"; fail=1; }
 screen live-5-disconnected.txt
 grep -q 'alloc_big' "$tmp/screen" || { echo "FAIL: the last figures are gone"; cat "$tmp/screen"; fail=1; }

@@ -14,18 +14,13 @@ for tool in chromium chromedriver $py; do
   command -v $tool > /dev/null || { echo "SKIP: $tool is not installed"; exit 77; }
 done
 tmp=$(mktemp -d)
-wpid=
+. "$here/workload.sh"
 cleanup() {
-  [ -n "$wpid" ] && kill "$wpid" 2> /dev/null && wait "$wpid" 2> /dev/null
+  stop_workload
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-"$workload" --set memtrace.listen=127.0.0.1:0 --set control.listen= --port-file "$tmp/port" \
-  --set memtrace.sampling_rate=0.001 --set memtrace.seed=11 > /dev/null 2> "$tmp/workload.err" &
-wpid=$!
-for i in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.1; done
-[ -s "$tmp/port" ] || { echo "FAIL: the workload wrote no port"; exit 1; }
-addr=127.0.0.1:$(cat "$tmp/port")
+start_workload --set memtrace.seed=11 || exit 1
 # A first short session warms the workload's symbolizer, whose own allocations would
 # otherwise fill the start of the capture.
 "$bin" summary "$addr" --seconds 1 > /dev/null 2>&1 || true
@@ -41,7 +36,7 @@ fi
 mkdir -p "$artifacts"
 cp "$tmp/report.html" "$artifacts/report.html"
 echo "report: $artifacts/report.html ($(wc -c < "$tmp/report.html") bytes, trace $size bytes)"
-kill "$wpid"; wait "$wpid" 2> /dev/null || true; wpid=
+stop_workload
 rc=0
 "$py" "$here/report_browser.py" "$bin" "$tmp/report.html" "$tmp/a.ctf" "$tmp/cut.html" "$artifacts" || rc=$?
 exit $rc

@@ -1,4 +1,5 @@
-// Helpers shared by the Influx output tests, on top of the tests' one loop harness
+// Output helpers shared by the Influx output tests: shutting an output down, numbered points.
+// Not a loop harness of their own: they run the loop with the tests' one harness
 // (tests/support/loop.h: run_until, Every, close_loop).
 // Thread: the test's thread, which runs the loop.
 #pragma once

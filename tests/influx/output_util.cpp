@@ -1,4 +1,4 @@
-#include "tests/influx/loop_util.h"
+#include "tests/influx/output_util.h"
 
 namespace vigil::test {
 
