@@ -30,10 +30,12 @@
 #include <memory>
 #include <string>
 
+#include "common/address.h"
 #include "common/admission.h"
 #include "common/config.h"
 #include "common/peer_log_limit.h"
 #include "common/status.h"
+#include "common/uv_handle.h"
 #include "memprof/symbolize.h"
 #include "trace/trace_writer.h"
 
@@ -64,8 +66,9 @@ class TraceServer {
   TraceServer& operator=(const TraceServer&) = delete;
 
   // Binds and listens on config.listen ("listen 0.0.0.0:4242: EADDRINUSE" on failure,
-  // with nothing left open; "memtrace.listen ...: this process already has a memtrace
-  // port" while another TraceServer listens). An empty listen address does nothing.
+  // with no listener left open, only the drain timer that stop() closes; "memtrace.listen ...: this
+  // process already has a memtrace port" while another TraceServer listens). An empty listen
+  // address does nothing.
   Status start();
   // Closes the listener, the timer and the client (without flushing). Idempotent.
   // `closed`, if given, runs on the loop once the handles closed by this call are freed
@@ -94,9 +97,10 @@ class TraceServer {
   struct Session;
   static void on_connection(uv_stream_t* server, int status) noexcept;
   static void on_timer(uv_timer_t* timer) noexcept;
+  Result<int> listen_on(const Address& addr);
   void accept_client();
   bool begin_session(Session* s);
-  size_t queued(const Session* s) const;
+  size_t queued(Session* s) const;
   void end_session(const char* reason, bool graceful);
   void drain();
   void flush_due();
@@ -104,8 +108,10 @@ class TraceServer {
   uv_loop_t* loop_;
   MemtraceConfig config_;
   std::string hostname_;
-  uv_tcp_t* listener_ = nullptr;
-  uv_timer_t* timer_ = nullptr;
+  // Owners of the handles, created by start(). stop() hands each to its close callback,
+  // which deletes it (close_counted in the .cpp).
+  std::unique_ptr<UvHandle> listener_;
+  std::unique_ptr<UvHandle> timer_;
   int port_ = 0;
   Session* session_ = nullptr;  // the tracing client; owns itself until its close callback
   std::unique_ptr<Symbolizer> symbolizer_;  // created at the first session, cache kept
