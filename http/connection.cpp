@@ -95,12 +95,12 @@ void Connection::set_phase(Phase phase) {
 
 void Connection::arm_timer(uint64_t ms) {
   // uv_timer_start fails only for a closing handle or a null callback: neither can be here.
-  // Should it fail, nothing more is answered: the connection ends when the peer goes away,
-  // and counts as silent, so admission may close it for a newcomer.
+  // Should it fail, the connection closes its socket and is released from the socket's
+  // close callback.
   if (int err = uv_timer_start(timer_.timer(), on_timer, ms, 0); err != 0) {
     server_->connection_failed(peer_, uv_error("uv_timer_start", err), false);
     phase_ = Phase::closing;
-    server_->mark_silent(id_, true);
+    tcp_.close([this] { finish(); });
   }
 }
 
