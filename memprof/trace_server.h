@@ -6,7 +6,8 @@
 // (hook_start), the info packet is sent alone, then location, alloc (External) and collect
 // events. A timer drains the hook's ring every 20 ms and flushes the open packet at least
 // every second; packets are at most 32 KiB (TraceWriter).
-// A second client while one is tracing, or a refused peer, is closed at once with no data.
+// A second client while one is tracing, a refused peer, or a client that reset before it
+// was accepted (no peer address left), is closed at once with no data, counted as refused.
 // Tracing stops when the client sends anything or half-closes (the last packet is then
 // flushed and the socket shut down cleanly, so the client holds a complete trace), when it
 // disconnects, or when a write fails. The process carries on, and allocation goes back to
@@ -44,7 +45,7 @@ namespace vigil::memprof {
 // Process-wide totals since start, for the self/pipeline metrics source.
 struct TraceCounters {
   uint64_t sessions = 0;         // clients that got a trace
-  uint64_t refused = 0;          // clients closed at once (busy or not allowed)
+  uint64_t refused = 0;          // clients closed at once (busy, not allowed, or gone already)
   uint64_t samples = 0;          // alloc events written
   uint64_t collects = 0;         // collect events written
   uint64_t dropped = 0;          // samples dropped: dropped_ring + dropped_backlog
