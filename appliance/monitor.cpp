@@ -10,6 +10,7 @@
 #include "appliance/control_handler.h"
 #include "appliance/http_endpoints.h"
 #include "appliance/memtrace_port.h"
+#include "common/uv_handle.h"
 #include "control/controller.h"
 #include "logging/log.h"
 #include "metrics/influx_outputs.h"
@@ -47,23 +48,23 @@ std::function<void()> expect(const std::shared_ptr<StopBarrier>& barrier) {
   return [barrier] { barrier->release(); };
 }
 
-// Runs `fn` from the loop, in the close callback of a handle made for it: uv_close()
+// Runs `fn` from the loop, in the close callback of a timer made for it: uv_close()
 // always defers its callback to uv_run. For stop() called after the stop has completed.
+// The Soon owns itself until that callback.
 void run_soon(uv_loop_t* loop, std::function<void()> fn) {
   struct Soon {
-    uv_timer_t timer;
+    UvHandle timer;
     std::function<void()> fn;
   };
   auto* soon = new Soon{{}, std::move(fn)};
-  if (int rc = uv_timer_init(loop, &soon->timer); rc != 0) {
-    VIGIL_LOG(kLog, error, "stop callback: uv_timer_init: %s; running it now", uv_err_name(rc));
+  if (Status st = soon->timer.init_timer(loop, soon); !st.ok()) {
+    VIGIL_LOG(kLog, error, "stop callback: %s; running it now", st.message().c_str());
     std::unique_ptr<Soon> self(soon);
     self->fn();
     return;
   }
-  soon->timer.data = soon;
-  uv_close(reinterpret_cast<uv_handle_t*>(&soon->timer), [](uv_handle_t* h) noexcept {
-    std::unique_ptr<Soon> self(static_cast<Soon*>(h->data));
+  soon->timer.close([soon] {
+    std::unique_ptr<Soon> self(soon);  // From the close callback: the handle is freed.
     self->fn();
   });
 }

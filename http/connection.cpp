@@ -21,14 +21,6 @@ struct WriteReq {
 
 Connection* owner(uv_handle_t* h) { return static_cast<Connection*>(h->data); }
 
-template <class H>
-void close_handle(H* h) {
-  if (h == nullptr) return;
-  h->data = nullptr;
-  uv_close(reinterpret_cast<uv_handle_t*>(h),
-           [](uv_handle_t* x) { delete reinterpret_cast<H*>(x); });
-}
-
 }  // namespace
 
 Connection::Connection(Server* server, uint64_t id) : server_(server), id_(id) {
@@ -36,28 +28,17 @@ Connection::Connection(Server* server, uint64_t id) : server_(server), id_(id) {
   parser_.data = this;
 }
 
+// The handles close in their owners' destructors, after the exchange is aborted.
 Connection::~Connection() {
   if (exchange_) exchange_->abort();
-  close_handle(tcp_);
-  close_handle(timer_);
 }
 
-int Connection::accept(uv_loop_t* loop, uv_stream_t* listener) {
-  tcp_ = new uv_tcp_t;
-  if (int err = uv_tcp_init(loop, tcp_); err != 0) {
-    delete tcp_;
-    tcp_ = nullptr;
-    return err;
-  }
-  tcp_->data = this;
-  timer_ = new uv_timer_t;
-  if (int err = uv_timer_init(loop, timer_); err != 0) {
-    delete timer_;
-    timer_ = nullptr;
-    return err;
-  }
-  timer_->data = this;
-  return uv_accept(listener, reinterpret_cast<uv_stream_t*>(tcp_));
+Status Connection::accept(uv_loop_t* loop, uv_stream_t* listener) {
+  Status st = tcp_.init_tcp(loop, this);
+  if (st.ok()) st = timer_.init_timer(loop, this);
+  if (!st.ok()) return st;
+  int err = uv_accept(listener, tcp_.stream());
+  return err == 0 ? Status() : Status::error(uv_error("accept", err));
 }
 
 const http_parser_settings& Connection::settings() {
@@ -75,13 +56,33 @@ const http_parser_settings& Connection::settings() {
 }
 
 void Connection::start() {
-  reading_ = uv_read_start(reinterpret_cast<uv_stream_t*>(tcp_), on_alloc, on_read) == 0;
-  if (!reading_) {
-    phase_ = Phase::closing;
-    arm_timer(0);
-    return;
-  }
+  if (!start_reading()) return;
   set_phase(Phase::idle);
+}
+
+bool Connection::start_reading() {
+  if (reading_) return true;
+  if (int err = uv_read_start(tcp_.stream(), on_alloc, on_read); err != 0) {
+    fail_soon(uv_error("uv_read_start", err), false);
+    return false;
+  }
+  reading_ = true;
+  return true;
+}
+
+void Connection::stop_reading() {
+  if (!reading_) return;
+  reading_ = false;
+  // Fails only for a handle that is not a stream; ours always is.
+  if (int err = uv_read_stop(tcp_.stream()); err != 0)
+    fail_soon(uv_error("uv_read_stop", err), false);
+}
+
+// Logged once; the connection closes from its timer, since the caller still uses `this`.
+void Connection::fail_soon(const std::string& what, bool peer_caused) {
+  server_->connection_failed(peer_, what, peer_caused);
+  phase_ = Phase::closing;
+  arm_timer(0);
 }
 
 void Connection::refuse(const Response& response) { send(response, false, false); }
@@ -94,7 +95,13 @@ void Connection::set_phase(Phase phase) {
 
 void Connection::arm_timer(uint64_t ms) {
   // uv_timer_start fails only for a closing handle or a null callback: neither can be here.
-  if (timer_ != nullptr && uv_timer_start(timer_, on_timer, ms, 0) != 0) phase_ = Phase::closing;
+  // Should it fail, the connection closes its socket and is released from the socket's
+  // close callback.
+  if (int err = uv_timer_start(timer_.timer(), on_timer, ms, 0); err != 0) {
+    server_->connection_failed(peer_, uv_error("uv_timer_start", err), false);
+    phase_ = Phase::closing;
+    tcp_.close([this] { finish(); });
+  }
 }
 
 void Connection::on_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
@@ -110,8 +117,7 @@ void Connection::on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
     bool due = c->phase_ == Phase::writing || (c->phase_ == Phase::reading && !c->items_.empty());
     if (nread == UV_EOF && due) {
       c->current_.keep_alive = false;
-      uv_read_stop(s);
-      c->reading_ = false;
+      c->stop_reading();
       return;
     }
     c->finish();
@@ -122,10 +128,7 @@ void Connection::on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
   c->parse(buf->base, static_cast<size_t>(nread));
   // Reading goes on while an answer is due, to notice a client going away; a client that
   // pipelines more than this many requests waits in the kernel.
-  if (c->items_.size() > kMaxPipelined && c->reading_) {
-    uv_read_stop(s);
-    c->reading_ = false;
-  }
+  if (c->items_.size() > kMaxPipelined) c->stop_reading();
   if (!c->items_.empty() && c->phase_ == Phase::reading) c->next();
 }
 
@@ -229,9 +232,7 @@ void Connection::next() {
       linger();
       return;
     }
-    if (!reading_) {
-      reading_ = uv_read_start(reinterpret_cast<uv_stream_t*>(tcp_), on_alloc, on_read) == 0;
-    }
+    if (!start_reading()) return;
     set_phase(Phase::idle);
     return;
   }
@@ -266,10 +267,9 @@ void Connection::send(const Response& response, bool head, bool keep_alive) {
   keep_alive_ = keep_alive;
   auto* w = new WriteReq{{}, serialize(response, head, keep_alive)};
   uv_buf_t buf = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
-  if (uv_write(&w->req, reinterpret_cast<uv_stream_t*>(tcp_), &buf, 1, on_write) != 0) {
+  if (int err = uv_write(&w->req, tcp_.stream(), &buf, 1, on_write); err != 0) {
     delete w;
-    phase_ = Phase::closing;
-    arm_timer(0);
+    fail_soon(uv_error("uv_write", err), true);  // e.g. EPIPE: the peer reset
   }
 }
 
@@ -298,15 +298,13 @@ void Connection::linger() {
   phase_ = Phase::closing;
   server_->mark_silent(id_, true);
   auto* req = new uv_shutdown_t{};
-  if (uv_shutdown(req, reinterpret_cast<uv_stream_t*>(tcp_),
-                  [](uv_shutdown_t* r, int) { delete r; }) != 0) {
+  if (int err = uv_shutdown(req, tcp_.stream(), [](uv_shutdown_t* r, int) { delete r; });
+      err != 0) {
     delete req;
-    arm_timer(0);
+    fail_soon(uv_error("uv_shutdown", err), true);  // e.g. ENOTCONN: the peer is gone
     return;
   }
-  if (!reading_) {
-    reading_ = uv_read_start(reinterpret_cast<uv_stream_t*>(tcp_), on_alloc, on_read) == 0;
-  }
+  if (!start_reading()) return;
   arm_timer(kLingerMs);
 }
 

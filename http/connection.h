@@ -18,6 +18,8 @@
 #include <memory>
 #include <string>
 
+#include "common/status.h"
+#include "common/uv_handle.h"
 #include "http/response.h"
 
 namespace vigil::http {
@@ -32,9 +34,9 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  // Initialises the handles and accepts the pending connection. 0 or a UV_E* code.
-  int accept(uv_loop_t* loop, uv_stream_t* listener);
-  uv_tcp_t* tcp() { return tcp_; }
+  // Initialises the handles and accepts the pending connection ("accept: EMFILE").
+  Status accept(uv_loop_t* loop, uv_stream_t* listener);
+  uv_tcp_t* tcp() { return tcp_.tcp(); }
   uint64_t id() const { return id_; }
   void set_peer(std::string peer) { peer_ = std::move(peer); }
 
@@ -74,6 +76,12 @@ class Connection {
   void after_write();
   void linger();
   void set_phase(Phase phase);
+  // Start or stop reading; reading_ says which. A failure is logged and closes the
+  // connection from the timer (start_reading() then returns false).
+  bool start_reading();
+  void stop_reading();
+  // Logs the failed call `what` and closes from the timer (the caller still uses `this`).
+  void fail_soon(const std::string& what, bool peer_caused);
   void arm_timer(uint64_t ms);
   void finish();
   int fail(int status, std::string text);
@@ -81,8 +89,8 @@ class Connection {
   Server* server_;
   uint64_t id_;
   std::string peer_;
-  uv_tcp_t* tcp_ = nullptr;
-  uv_timer_t* timer_ = nullptr;
+  UvHandle tcp_;
+  UvHandle timer_;
   http_parser parser_{};
   Phase phase_ = Phase::idle;
   Item current_;             // the request being parsed

@@ -47,23 +47,22 @@ Status Server::listen(std::string_view address) {
   if (!addr.ok()) {
     return Status::error("listen " + std::string(address) + ": " + addr.status().message());
   }
-  listener_ = new uv_tcp_t;
-  int err = uv_tcp_init(loop_, listener_);
-  if (err != 0) {
-    delete listener_;
-    listener_ = nullptr;
-    return Status::error("listen " + std::string(address) + ": " + uv_err_name(err));
+  if (listener_.state() != UvHandle::State::unused) {
+    return Status::error("listen " + std::string(address) + ": a server listens once");
   }
-  listener_->data = this;
-  err = uv_tcp_bind(listener_, addr->sa(), 0);
-  if (err == 0) err = uv_listen(reinterpret_cast<uv_stream_t*>(listener_), kBacklog, on_connection);
+  if (Status st = listener_.init_tcp(loop_, this); !st.ok()) {
+    return Status::error("listen " + std::string(address) + ": " + st.message());
+  }
+  int err = uv_tcp_bind(listener_.tcp(), addr->sa(), 0);
+  if (err == 0) err = uv_listen(listener_.stream(), kBacklog, on_connection);
   if (err != 0) {
     close();
     return Status::error("listen " + std::string(address) + ": " + uv_err_name(err));
   }
   sockaddr_storage bound{};
   int len = sizeof bound;
-  if (int e = uv_tcp_getsockname(listener_, reinterpret_cast<sockaddr*>(&bound), &len); e != 0) {
+  if (int e = uv_tcp_getsockname(listener_.tcp(), reinterpret_cast<sockaddr*>(&bound), &len);
+      e != 0) {
     close();
     return Status::error("listen " + std::string(address) + ": getsockname: " + uv_err_name(e));
   }
@@ -74,12 +73,7 @@ Status Server::listen(std::string_view address) {
 }
 
 void Server::close() {
-  if (listener_ != nullptr) {
-    listener_->data = nullptr;
-    uv_close(reinterpret_cast<uv_handle_t*>(listener_),
-             [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
-    listener_ = nullptr;
-  }
+  listener_.close();
   port_ = 0;
   std::map<uint64_t, std::unique_ptr<Connection>> conns = std::move(conns_);
   conns_.clear();
@@ -101,8 +95,9 @@ void Server::on_connection(uv_stream_t* listener, int status) {
 void Server::accept() {
   uint64_t id = ++next_id_;
   auto conn = std::make_unique<Connection>(this, id);
-  if (int err = conn->accept(loop_, reinterpret_cast<uv_stream_t*>(listener_)); err != 0) {
-    VIGIL_LOG(kLog, warning, "accept: %s", uv_err_name(err));
+  if (Status st = conn->accept(loop_, listener_.stream()); !st.ok()) {
+    // The pending connection is dropped (its handles close); libuv keeps accepting.
+    VIGIL_LOG(kLog, warning, "%s", st.message().c_str());
     return;
   }
   sockaddr_storage peer{};
@@ -141,6 +136,14 @@ void Server::accept() {
   admission_.add(id, key);
   conns_.emplace(id, std::move(conn));
   c->start();
+}
+
+void Server::connection_failed(const std::string& peer, const std::string& what, bool peer_caused) {
+  if (peer_caused) {
+    VIGIL_LOG(kLog, debug, "connection from %s: %s; closing it", peer.c_str(), what.c_str());
+  } else {
+    VIGIL_LOG(kLog, warning, "connection from %s: %s; closing it", peer.c_str(), what.c_str());
+  }
 }
 
 void Server::dispatch(const Request& request, std::shared_ptr<Exchange> exchange) {

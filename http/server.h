@@ -38,6 +38,7 @@
 #include "common/address.h"
 #include "common/admission.h"
 #include "common/status.h"
+#include "common/uv_handle.h"
 #include "http/response.h"
 
 namespace vigil::http {
@@ -96,7 +97,8 @@ class Server {
 
   // Adds a path (exact match, query ignored). Before listen() or after, on the loop.
   void route(std::string path, Handler handler);
-  // Binds and listens on "HOST:PORT". Errors: "listen 127.0.0.1:9464: EADDRINUSE".
+  // Binds and listens on "HOST:PORT". Errors: "listen 127.0.0.1:9464: EADDRINUSE"; a
+  // second call, even after a failed one or close(), fails too.
   Status listen(std::string_view address);
   int port() const { return port_; }
   // Stops listening and closes every connection (pending exchanges are aborted).
@@ -113,6 +115,9 @@ class Server {
   void dispatch(const Request& request, std::shared_ptr<Exchange> exchange);
   void count_error() { ++stats_.errors; }
   void count_request() { ++stats_.requests; }
+  // Logs a failed uv call of the connection with `peer` that closes it: at debug level when
+  // the peer caused it (a reset), else as a warning.
+  void connection_failed(const std::string& peer, const std::string& what, bool peer_caused);
   void mark_silent(uint64_t id, bool silent) { admission_.mark(id, silent); }
   // Destroys the connection `id`; the caller touches nothing of it afterwards.
   void release(uint64_t id);
@@ -124,7 +129,7 @@ class Server {
 
   uv_loop_t* loop_;
   ServerOptions options_;
-  uv_tcp_t* listener_ = nullptr;
+  UvHandle listener_;
   int port_ = 0;
   uint64_t next_id_ = 0;
   Admission admission_;

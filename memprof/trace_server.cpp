@@ -44,13 +44,6 @@ std::string self_exe() {
   return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string("/proc/self/exe");
 }
 
-std::string peer_name(uv_tcp_t* tcp) {
-  sockaddr_storage ss{};
-  int len = sizeof ss;
-  if (uv_tcp_getpeername(tcp, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "?";
-  return format_address(reinterpret_cast<const sockaddr*>(&ss));
-}
-
 void add(std::atomic<uint64_t>& c, uint64_t n) { c.fetch_add(n, std::memory_order_relaxed); }
 
 // The TraceServer that listens in this process, if any (loop thread only).
@@ -66,17 +59,16 @@ struct ClosePending {
   }
 };
 
-// Closes `h` (allocated with new as T), deletes it and then releases `pending`.
-template <class T>
-void close_counted(T* h, const std::shared_ptr<ClosePending>& pending) {
+// Closes the handle of `owner`, deletes the owner from the close callback (UvHandle allows
+// it there) and then releases `pending`. The callback's std::function holds a pointer and a
+// shared_ptr, more than libstdc++ stores inline: it is allocated here, so the caller holds a
+// HookQuiet (stop() does).
+void close_counted(std::unique_ptr<UvHandle> owner, const std::shared_ptr<ClosePending>& pending) {
   ++pending->count;
-  h->data = new std::shared_ptr<ClosePending>(pending);
-  uv_close(reinterpret_cast<uv_handle_t*>(h), [](uv_handle_t* handle) noexcept {
-    auto* slot = static_cast<std::shared_ptr<ClosePending>*>(handle->data);
-    std::shared_ptr<ClosePending> p = std::move(*slot);
-    delete slot;
-    delete reinterpret_cast<T*>(handle);
-    p->release();
+  UvHandle* h = owner.release();
+  h->close([h, pending] {
+    delete h;
+    pending->release();
   });
 }
 
@@ -99,9 +91,10 @@ TraceCounters trace_counters() {
 }
 
 // One connected client. It owns itself: it is deleted in the close callback of `tcp`, after
-// the callbacks of its pending writes (which libuv runs first, with UV_ECANCELED).
+// the callbacks of its pending writes (which libuv runs first, with UV_ECANCELED). It is
+// made (and `tcp`'s memory with it) only under a HookQuiet.
 struct TraceServer::Session : trace::PacketSink {
-  uv_tcp_t tcp{};
+  UvHandle tcp;                   // unused by a local session
   TraceServer* server = nullptr;  // null once the session is detached from the server
   std::unique_ptr<TraceEncoder> encoder;
   std::string peer;
@@ -117,18 +110,21 @@ struct TraceServer::Session : trace::PacketSink {
   char read_buf[64];
 
   void on_packet(std::span<const uint8_t> packet) override;
-  void close() { uv_close(reinterpret_cast<uv_handle_t*>(&tcp), on_close); }
-  static void on_close(uv_handle_t* h) noexcept {
-    auto* self = static_cast<Session*>(h->data);
-    std::shared_ptr<ClosePending> closing = std::move(self->closing);
-    delete self;
-    if (closing) closing->release();
+  // Closes the socket; the session is deleted from its close callback. The callback
+  // captures only `this`, which std::function stores inline: nothing is allocated.
+  void close() {
+    tcp.close([this] {
+      std::shared_ptr<ClosePending> pending = std::move(closing);
+      delete this;
+      if (pending) pending->release();
+    });
   }
   static void on_write(uv_write_t* req, int status) noexcept;
   static void on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t*) noexcept;
   static void on_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) noexcept {
     auto* self = static_cast<Session*>(h->data);
-    *buf = uv_buf_init(self->read_buf, sizeof self->read_buf);
+    *buf = self == nullptr ? uv_buf_init(nullptr, 0)
+                           : uv_buf_init(self->read_buf, sizeof self->read_buf);
   }
 };
 
@@ -154,7 +150,7 @@ void TraceServer::Session::on_packet(std::span<const uint8_t> packet) {
   w->req.data = this;
   uv_buf_t buf =
       uv_buf_init(reinterpret_cast<char*>(w->bytes.get()), static_cast<unsigned>(packet.size()));
-  int rc = uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&tcp), &buf, 1, on_write);
+  int rc = uv_write(&w->req, tcp.stream(), &buf, 1, on_write);
   if (rc != 0) {
     delete w;
     // Ending the session here would destroy the encoder that is calling us; the timer
@@ -179,7 +175,7 @@ void TraceServer::Session::on_write(uv_write_t* req, int status) noexcept {
 void TraceServer::Session::on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t*) noexcept {
   HookQuiet quiet;
   auto* self = static_cast<Session*>(s->data);
-  if (nread == 0 || self->server == nullptr) return;
+  if (nread == 0 || self == nullptr || self->server == nullptr) return;
   if (nread > 0) {
     self->server->end_session("client sent data", true);
   } else if (nread == UV_EOF) {
@@ -199,10 +195,13 @@ TraceServer::~TraceServer() { stop(); }
 
 Status TraceServer::start() {
   if (listener_ != nullptr || timer_ != nullptr) return Status();
+  HookQuiet quiet;  // the handles' memory is the server's own, even if a session samples
   // The timer drains the ring of any session, local ones included.
-  timer_ = new uv_timer_t;
-  uv_timer_init(loop_, timer_);
-  timer_->data = this;
+  timer_ = std::make_unique<UvHandle>();
+  if (Status st = timer_->init_timer(loop_, this); !st.ok()) {
+    timer_.reset();
+    return Status::error("memtrace: " + st.message());
+  }
   if (config_.listen.empty()) return Status();
   Result<Address> addr = parse_address(config_.listen);
   if (!addr.ok()) return Status::error("memtrace.listen: " + addr.status().message());
@@ -212,26 +211,36 @@ Status TraceServer::start() {
                          std::to_string(g_listening_port) +
                          "); the sampling ring is process-wide, so there is one per process");
   }
-  listener_ = new uv_tcp_t;
-  uv_tcp_init(loop_, listener_);
-  listener_->data = this;
-  int rc = uv_tcp_bind(listener_, addr->sa(), 0);
-  if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(listener_), 16, on_connection);
-  if (rc != 0) {
-    uv_close(reinterpret_cast<uv_handle_t*>(listener_),
-             [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
-    listener_ = nullptr;
-    return Status::error("listen " + config_.listen + ": " + uv_err_name(rc));
+  Result<int> port = listen_on(*addr);
+  if (!port.ok()) {
+    listener_.reset();  // closes it; freed from its close callback
+    return port.status();
   }
-  sockaddr_storage ss{};
-  int len = sizeof ss;
-  uv_tcp_getsockname(listener_, reinterpret_cast<sockaddr*>(&ss), &len);
-  port_ = Address{ss}.port();
+  port_ = *port;
   g_listening = this;
   g_listening_port = port_;
-  VIGIL_LOG(kLog, info, "memtrace listening on %s (port %d)",
-            format_address(reinterpret_cast<const sockaddr*>(&ss)).c_str(), port_);
   return Status();
+}
+
+// Makes the listener, binds and listens. Returns the bound port.
+Result<int> TraceServer::listen_on(const Address& addr) {
+  listener_ = std::make_unique<UvHandle>();
+  if (Status st = listener_->init_tcp(loop_, this); !st.ok()) {
+    return Status::error("listen " + config_.listen + ": " + st.message());
+  }
+  int rc = uv_tcp_bind(listener_->tcp(), addr.sa(), 0);
+  if (rc == 0) rc = uv_listen(listener_->stream(), 16, on_connection);
+  if (rc != 0) return Status::error("listen " + config_.listen + ": " + uv_err_name(rc));
+  sockaddr_storage ss{};
+  int len = sizeof ss;
+  rc = uv_tcp_getsockname(listener_->tcp(), reinterpret_cast<sockaddr*>(&ss), &len);
+  if (rc != 0) {
+    return Status::error("listen " + config_.listen + ": " + uv_error("getsockname", rc));
+  }
+  int port = Address{ss}.port();
+  VIGIL_LOG(kLog, info, "memtrace listening on %s (port %d)",
+            format_address(reinterpret_cast<const sockaddr*>(&ss)).c_str(), port);
+  return port;
 }
 
 void TraceServer::stop(std::function<void()> closed) {
@@ -243,14 +252,8 @@ void TraceServer::stop(std::function<void()> closed) {
     session_->closing = pending;
     end_session("stopping", false);
   }
-  if (timer_ != nullptr) {
-    close_counted(timer_, pending);
-    timer_ = nullptr;
-  }
-  if (listener_ != nullptr) {
-    close_counted(listener_, pending);
-    listener_ = nullptr;
-  }
+  if (timer_ != nullptr) close_counted(std::move(timer_), pending);
+  if (listener_ != nullptr) close_counted(std::move(listener_), pending);
   if (g_listening == this) g_listening = nullptr;
   port_ = 0;
   pending->release();
@@ -264,6 +267,7 @@ bool TraceServer::tracing() const { return session_ != nullptr; }
 void TraceServer::on_connection(uv_stream_t* server, int status) noexcept {
   HookQuiet quiet;
   auto* self = static_cast<TraceServer*>(server->data);
+  if (self == nullptr) return;
   if (status < 0) {
     VIGIL_LOG(kLog, warning, "accept on memtrace port: %s", uv_err_name(status));
     return;
@@ -272,20 +276,27 @@ void TraceServer::on_connection(uv_stream_t* server, int status) noexcept {
 }
 
 void TraceServer::accept_client() {
-  auto* s = new Session;
-  uv_tcp_init(loop_, &s->tcp);
-  s->tcp.data = s;
-  if (int rc = uv_accept(reinterpret_cast<uv_stream_t*>(listener_),
-                         reinterpret_cast<uv_stream_t*>(&s->tcp));
-      rc != 0) {
+  auto* s = new Session;  // under on_connection's HookQuiet, as is every allocation here
+  if (Status st = s->tcp.init_tcp(loop_, s); !st.ok()) {
+    VIGIL_LOG(kLog, warning, "accept on memtrace port: %s", st.message().c_str());
+    delete s;
+    return;
+  }
+  if (int rc = uv_accept(listener_->stream(), s->tcp.stream()); rc != 0) {
     VIGIL_LOG(kLog, warning, "accept on memtrace port: %s", uv_err_name(rc));
     s->close();
     return;
   }
-  s->peer = peer_name(&s->tcp);
   sockaddr_storage ss{};
   int len = sizeof ss;
-  uv_tcp_getpeername(&s->tcp, reinterpret_cast<sockaddr*>(&ss), &len);
+  if (int rc = uv_tcp_getpeername(s->tcp.tcp(), reinterpret_cast<sockaddr*>(&ss), &len); rc != 0) {
+    // The client is gone already (ENOTCONN): closed at once, counted as refused.
+    add(g_refused, 1);
+    VIGIL_LOG(kLog, info, "memtrace client closed: getpeername: %s", uv_err_name(rc));
+    s->close();
+    return;
+  }
+  s->peer = format_address(reinterpret_cast<const sockaddr*>(&ss));
   const char* refusal = nullptr;
   std::string key = peer_key(reinterpret_cast<const sockaddr*>(&ss));
   Admission::Verdict verdict = admission_.decide(key).verdict;
@@ -314,8 +325,15 @@ void TraceServer::accept_client() {
   admission_.add(s->id = ++next_id_, key);
   admission_.mark(s->id, false);  // a trace session is never silent
   int sndbuf = kSendBufferBytes;
-  uv_send_buffer_size(reinterpret_cast<uv_handle_t*>(&s->tcp), &sndbuf);
-  uv_read_start(reinterpret_cast<uv_stream_t*>(&s->tcp), Session::on_alloc, Session::on_read);
+  if (int rc = uv_send_buffer_size(s->tcp.handle(), &sndbuf); rc != 0) {
+    // The kernel's autotuned buffer stays: the trace is still valid, and a slow client
+    // starts losing samples later than max_queue_bytes says.
+    VIGIL_LOG(kLog, warning, "memtrace client %s: setting the send buffer: %s", s->peer.c_str(),
+              uv_err_name(rc));
+  }
+  if (int rc = uv_read_start(s->tcp.stream(), Session::on_alloc, Session::on_read); rc != 0) {
+    end_session(uv_error("uv_read_start", rc).c_str(), false);
+  }
 }
 
 bool TraceServer::begin_local(trace::PacketSink* sink, std::string who,
@@ -345,9 +363,9 @@ std::string TraceServer::busy_with() const {
   return "memtrace port " + std::to_string(port_) + " (client " + session_->peer + ")";
 }
 
-size_t TraceServer::queued(const Session* s) const {
+size_t TraceServer::queued(Session* s) const {
   if (s->local != nullptr) return 0;
-  return uv_stream_get_write_queue_size(reinterpret_cast<const uv_stream_t*>(&s->tcp));
+  return uv_stream_get_write_queue_size(s->tcp.stream());
 }
 
 // Starts sampling for `s`. On failure `s` is closed (or deleted) and false returned.
@@ -367,10 +385,17 @@ bool TraceServer::begin_session(Session* s) {
   info.pid = static_cast<uint64_t>(getpid());
   info.start_time_us = now_us();
   Result<uint32_t> hook_session = hook_start(config_.sampling_rate, config_.seed);
-  if (!hook_session.ok()) {
+  std::string failure = hook_session.ok() ? std::string() : hook_session.status().message();
+  if (failure.empty()) {
+    if (int rc = uv_timer_start(timer_->timer(), on_timer, kDrainMs, kDrainMs); rc != 0) {
+      hook_stop();  // without the drain timer the ring would only fill
+      drain();      // discards what was sampled meanwhile (no session)
+      failure = uv_error("cannot start the drain timer: uv_timer_start", rc);
+    }
+  }
+  if (!failure.empty()) {
     add(g_refused, 1);
-    VIGIL_LOG(kLog, error, "memtrace client %s closed: %s", s->peer.c_str(),
-              hook_session.status().message().c_str());
+    VIGIL_LOG(kLog, error, "memtrace client %s closed: %s", s->peer.c_str(), failure.c_str());
     if (s->local != nullptr) {
       delete s;
     } else {
@@ -386,7 +411,6 @@ bool TraceServer::begin_session(Session* s) {
   // The constructor sends the info packet: alone, first.
   s->encoder = std::make_unique<TraceEncoder>(*s, *symbolizer_, info, *hook_session);
   last_flush_ms_ = uv_now(loop_);
-  uv_timer_start(timer_, on_timer, kDrainMs, kDrainMs);
   add(g_sessions, 1);
   VIGIL_LOG(kLog, info, "memtrace: tracing to %s at rate %g", s->peer.c_str(),
             config_.sampling_rate);
@@ -410,7 +434,10 @@ void TraceServer::end_session(const char* reason, bool graceful) {
   }
   session_ = nullptr;
   drain();  // what is left belongs to no session now: discarded
-  uv_timer_stop(timer_);
+  if (int rc = uv_timer_stop(timer_->timer()); rc != 0) {
+    // Cannot fail (libuv returns 0); if it did, the timer would drain an empty ring.
+    VIGIL_LOG(kLog, warning, "memtrace: stopping the drain timer: %s", uv_err_name(rc));
+  }
   s->server = nullptr;
   const EncoderCounters& c = s->encoder->counters();
   uint64_t ring = hook_stats().ring_drops - s->ring_drops_at_start;
@@ -428,17 +455,18 @@ void TraceServer::end_session(const char* reason, bool graceful) {
     if (ended) ended(reason);
     return;
   }
-  uv_read_stop(reinterpret_cast<uv_stream_t*>(&s->tcp));
+  // uv_read_stop fails only for a handle that is not a stream; then close at once.
+  if (uv_read_stop(s->tcp.stream()) != 0) graceful = false;
   if (graceful) {
     auto* req = new uv_shutdown_t;
     req->data = s;
-    int rc = uv_shutdown(req, reinterpret_cast<uv_stream_t*>(&s->tcp),
-                         [](uv_shutdown_t* r, int) noexcept {
-                           static_cast<Session*>(r->data)->close();
-                           delete r;
-                         });
+    int rc = uv_shutdown(req, s->tcp.stream(), [](uv_shutdown_t* r, int) noexcept {
+      HookQuiet shutdown_quiet;
+      static_cast<Session*>(r->data)->close();
+      delete r;
+    });
     if (rc == 0) return;
-    delete req;
+    delete req;  // ENOTCONN: the client is gone; closing is all that is left
   }
   s->close();
 }
@@ -446,6 +474,7 @@ void TraceServer::end_session(const char* reason, bool graceful) {
 void TraceServer::on_timer(uv_timer_t* timer) noexcept {
   HookQuiet quiet;
   auto* self = static_cast<TraceServer*>(timer->data);
+  if (self == nullptr) return;
   self->drain();
   if (Session* s = self->session_;
       s != nullptr && hook_stats().free_drops != s->free_drops_at_start) {

@@ -6,7 +6,8 @@
 // (hook_start), the info packet is sent alone, then location, alloc (External) and collect
 // events. A timer drains the hook's ring every 20 ms and flushes the open packet at least
 // every second; packets are at most 32 KiB (TraceWriter).
-// A second client while one is tracing, or a refused peer, is closed at once with no data.
+// A second client while one is tracing, a refused peer, or a client that reset before it
+// was accepted (no peer address left), is closed at once with no data, counted as refused.
 // Tracing stops when the client sends anything or half-closes (the last packet is then
 // flushed and the socket shut down cleanly, so the client holds a complete trace), when it
 // disconnects, or when a write fails. The process carries on, and allocation goes back to
@@ -30,10 +31,12 @@
 #include <memory>
 #include <string>
 
+#include "common/address.h"
 #include "common/admission.h"
 #include "common/config.h"
 #include "common/peer_log_limit.h"
 #include "common/status.h"
+#include "common/uv_handle.h"
 #include "memprof/symbolize.h"
 #include "trace/trace_writer.h"
 
@@ -42,7 +45,7 @@ namespace vigil::memprof {
 // Process-wide totals since start, for the self/pipeline metrics source.
 struct TraceCounters {
   uint64_t sessions = 0;         // clients that got a trace
-  uint64_t refused = 0;          // clients closed at once (busy or not allowed)
+  uint64_t refused = 0;          // clients closed at once (busy, not allowed, or gone already)
   uint64_t samples = 0;          // alloc events written
   uint64_t collects = 0;         // collect events written
   uint64_t dropped = 0;          // samples dropped: dropped_ring + dropped_backlog
@@ -64,8 +67,9 @@ class TraceServer {
   TraceServer& operator=(const TraceServer&) = delete;
 
   // Binds and listens on config.listen ("listen 0.0.0.0:4242: EADDRINUSE" on failure,
-  // with nothing left open; "memtrace.listen ...: this process already has a memtrace
-  // port" while another TraceServer listens). An empty listen address does nothing.
+  // with no listener left open, only the drain timer that stop() closes; "memtrace.listen ...: this
+  // process already has a memtrace port" while another TraceServer listens). An empty listen
+  // address does nothing.
   Status start();
   // Closes the listener, the timer and the client (without flushing). Idempotent.
   // `closed`, if given, runs on the loop once the handles closed by this call are freed
@@ -94,9 +98,10 @@ class TraceServer {
   struct Session;
   static void on_connection(uv_stream_t* server, int status) noexcept;
   static void on_timer(uv_timer_t* timer) noexcept;
+  Result<int> listen_on(const Address& addr);
   void accept_client();
   bool begin_session(Session* s);
-  size_t queued(const Session* s) const;
+  size_t queued(Session* s) const;
   void end_session(const char* reason, bool graceful);
   void drain();
   void flush_due();
@@ -104,8 +109,10 @@ class TraceServer {
   uv_loop_t* loop_;
   MemtraceConfig config_;
   std::string hostname_;
-  uv_tcp_t* listener_ = nullptr;
-  uv_timer_t* timer_ = nullptr;
+  // Owners of the handles, created by start(). stop() hands each to its close callback,
+  // which deletes it (close_counted in the .cpp).
+  std::unique_ptr<UvHandle> listener_;
+  std::unique_ptr<UvHandle> timer_;
   int port_ = 0;
   Session* session_ = nullptr;  // the tracing client; owns itself until its close callback
   std::unique_ptr<Symbolizer> symbolizer_;  // created at the first session, cache kept

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <utility>
 
+#include "metrics/queued_output.h"
+
 namespace vigil::metrics {
 
 Resolver::Resolver(uv_loop_t* loop, std::string host, uint16_t port)
@@ -40,7 +42,13 @@ void Resolver::resolve(Done done) {
 }
 
 void Resolver::cancel() {
-  if (req_ != nullptr) uv_cancel(reinterpret_cast<uv_req_t*>(req_));
+  if (req_ == nullptr) return;
+  // UV_EBUSY: the lookup is running on the thread pool already and cannot be stopped; its
+  // callback then comes with the lookup's own result. Either way `done` runs once.
+  if (int rc = uv_cancel(reinterpret_cast<uv_req_t*>(req_)); rc != 0 && rc != UV_EBUSY) {
+    VIGIL_LOG(push_log(), warning, "resolving %s: uv_cancel: %s; waiting for the lookup",
+              label_.c_str(), uv_err_name(rc));
+  }
 }
 
 void Resolver::on_resolved(uv_getaddrinfo_t* req, int status, addrinfo* res) noexcept {

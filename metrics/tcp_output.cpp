@@ -82,8 +82,12 @@ void TcpOutput::on_connect(uv_connect_t* req, int status) noexcept {
     return;
   }
   self->connected_ = true;
-  // Only an optimisation: a failure leaves Nagle on, which is harmless.
-  (void)uv_tcp_nodelay(self->conn_->tcp(), 1);
+  // Only an optimisation: a failure leaves Nagle on, which is harmless. Logged once.
+  if (int rc = uv_tcp_nodelay(self->conn_->tcp(), 1); rc != 0 && !self->warned_nodelay_) {
+    self->warned_nodelay_ = true;
+    VIGIL_LOG(push_log(), warning, "%s: TCP_NODELAY: %s; sending with Nagle's algorithm on",
+              self->label().c_str(), uv_err_name(rc));
+  }
   // Reading tells when the peer goes away; without it, the next write does.
   if (int rc = uv_read_start(self->conn_->stream(), on_alloc, on_read); rc != 0) {
     self->drop_connection();

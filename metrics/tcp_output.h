@@ -51,6 +51,7 @@ class TcpOutput final : public QueuedOutput {
 
   std::unique_ptr<UvHandle> conn_;  // The current connection, or null.
   bool connected_ = false;
+  bool warned_nodelay_ = false;  // A failed uv_tcp_nodelay is logged once per output.
   std::list<std::unique_ptr<UvHandle>> dropped_;  // Connections not yet through closing.
   std::function<void()> closed_;
   bool closing_ = false;

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "common/command_limit.h"
+#include "logging/log.h"
 #include "net/control_server.h"
 
 namespace vigil::net {
@@ -47,8 +48,29 @@ void Connection::start() {
 
 void Connection::start_reading() {
   if (reading_) return;
-  reading_ = uv_read_start(stream_.stream(), on_alloc, on_read) == 0;
-  if (!reading_) close_soon();
+  if (int err = uv_read_start(stream_.stream(), on_alloc, on_read); err != 0) {
+    fail_soon("uv_read_start", err, false);
+    return;
+  }
+  reading_ = true;
+}
+
+void Connection::stop_reading() {
+  if (!reading_) return;
+  reading_ = false;
+  // Fails only for a handle that is not a stream; ours always is.
+  if (int err = uv_read_stop(stream_.stream()); err != 0) fail_soon("uv_read_stop", err, false);
+}
+
+void Connection::fail_soon(const char* call, int err, bool peer_caused) {
+  if (peer_caused) {
+    VIGIL_LOG(control_log(), debug, "control connection: %s; closing it",
+              uv_error(call, err).c_str());
+  } else {
+    VIGIL_LOG(control_log(), warning, "control connection: %s; closing it",
+              uv_error(call, err).c_str());
+  }
+  close_soon();
 }
 
 void Connection::close_soon() {
@@ -126,8 +148,7 @@ void Connection::read_lines(std::string_view data) {
   }
   if (phase_ == Phase::reading && !read_paused_ &&
       uv_stream_get_write_queue_size(stream_.stream()) > kMaxQueuedReplyBytes) {
-    uv_read_stop(stream_.stream());
-    reading_ = false;
+    stop_reading();
     read_paused_ = true;
   }
 }
@@ -196,9 +217,9 @@ void Connection::on_timer(uv_timer_t* t) {
 void Connection::send(std::string data) {
   auto* w = new WriteReq{{}, std::move(data)};
   uv_buf_t buf = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
-  if (uv_write(&w->req, stream_.stream(), &buf, 1, on_write) != 0) {
+  if (int err = uv_write(&w->req, stream_.stream(), &buf, 1, on_write); err != 0) {
     delete w;
-    close_soon();
+    fail_soon("uv_write", err, true);  // e.g. EPIPE: the peer reset
     return;
   }
   ++pending_writes_;
@@ -236,9 +257,9 @@ void Connection::linger() {
   }
   phase_ = Phase::lingering;
   auto* req = new uv_shutdown_t{};
-  if (uv_shutdown(req, stream_.stream(), on_shutdown) != 0) {
+  if (int err = uv_shutdown(req, stream_.stream(), on_shutdown); err != 0) {
     delete req;
-    close_soon();
+    fail_soon("uv_shutdown", err, true);  // e.g. ENOTCONN: the peer is gone
     return;
   }
   read_paused_ = false;
@@ -248,7 +269,16 @@ void Connection::linger() {
 
 void Connection::on_shutdown(uv_shutdown_t* req, int) { delete req; }
 
-void Connection::arm_timer(uint64_t ms) { uv_timer_start(timer_.timer(), on_timer, ms, 0); }
+void Connection::arm_timer(uint64_t ms) {
+  // Fails only for a closing timer or a null callback: neither can be here. Should it fail,
+  // the connection closes its stream and is released from the stream's close callback.
+  if (int err = uv_timer_start(timer_.timer(), on_timer, ms, 0); err != 0) {
+    VIGIL_LOG(control_log(), warning, "control connection: %s; closing it",
+              uv_error("uv_timer_start", err).c_str());
+    phase_ = Phase::lingering;
+    stream_.close([this] { finish(); });
+  }
+}
 
 void Connection::finish() { env_.release(this); }
 

@@ -77,7 +77,11 @@ class Connection {
   void send(std::string data);
   void after_write();
   void linger();
+  // Start or stop reading; reading_ says which. A failure closes soon.
   void start_reading();
+  void stop_reading();
+  // Logs the failed call (at debug level when the peer caused it) and closes from the timer.
+  void fail_soon(const char* call, int err, bool peer_caused);
   // Closes from the timer callback, for failures found where `this` must stay valid.
   void close_soon();
   void arm_timer(uint64_t ms);

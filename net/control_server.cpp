@@ -34,6 +34,8 @@ std::string printable(std::string_view text, size_t max) {
 
 }  // namespace
 
+logging::Source& control_log() { return kLog; }
+
 ControlServer::ControlServer(uv_loop_t* loop, ReplyHandler handler, ServerOptions options)
     : loop_(loop),
       options_(std::move(options)),
@@ -61,7 +63,11 @@ Status ControlServer::listen_tcp(std::string_view address) {
   }
   sockaddr_storage bound{};
   int len = sizeof bound;
-  uv_tcp_getsockname(tcp_.tcp(), reinterpret_cast<sockaddr*>(&bound), &len);
+  if (int e = uv_tcp_getsockname(tcp_.tcp(), reinterpret_cast<sockaddr*>(&bound), &len); e != 0) {
+    tcp_.close();
+    return Status::error("listen " + std::string(address) + ": " +
+                         vigil::uv_error("getsockname", e));
+  }
   tcp_port_ = Address{bound}.port();
   VIGIL_LOG(kLog, info, "control port listening on %s",
             format_address(reinterpret_cast<sockaddr*>(&bound)).c_str());

@@ -34,11 +34,15 @@
 #include "common/peer_log_limit.h"
 #include "common/status.h"
 #include "common/uv_handle.h"
+#include "logging/log.h"
 #include "net/control_conn.h"
 #include "net/reply.h"
 #include "net/unix_socket.h"
 
 namespace vigil::net {
+
+// The log source of the control transport: "net.control".
+logging::Source& control_log();
 
 struct ServerOptions {
   uint32_t max_connections = 64;

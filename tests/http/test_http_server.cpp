@@ -253,3 +253,25 @@ TEST_CASE("http: random bytes never stop the port; a good request is answered af
   CHECK(answered > 100);
   CHECK(after.starts_with("HTTP/1.1 200 "));
 }
+
+TEST_CASE("http: a failed listen, and a second listen, leave no handle behind") {
+  uv_loop_t loop;
+  REQUIRE(uv_loop_init(&loop) == 0);
+  {
+    http::Server first(&loop, {});
+    REQUIRE(first.listen("127.0.0.1:0").ok());
+    std::string taken = "127.0.0.1:" + std::to_string(first.port());
+    http::Server second(&loop, {});
+    CHECK(second.listen(taken).message() == "listen " + taken + ": EADDRINUSE");
+    CHECK(second.port() == 0);
+    // One listener per server: a second listen() fails and keeps the first one.
+    Status again = first.listen("127.0.0.1:0");
+    CHECK(again.message() == "listen 127.0.0.1:0: a server listens once");
+    CHECK(first.port() == std::stoi(taken.substr(taken.rfind(':') + 1)));
+  }
+  // Both servers are gone: their close callbacks run in one iteration, and nothing is left
+  // (a leaked listener would make uv_loop_close fail with EBUSY).
+  uv_run(&loop, UV_RUN_NOWAIT);
+  CHECK(uv_loop_alive(&loop) == 0);
+  CHECK(uv_loop_close(&loop) == 0);
+}
