@@ -17,7 +17,7 @@
 namespace vigil {
 namespace {
 
-logging::Source kLog{"http"};
+logging::Source kLog{"http.pprof"};
 
 constexpr int kDefaultSeconds = 30;
 constexpr int kMaxSeconds = 300;

@@ -4,15 +4,18 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "tests/support/socket.h"
 #include "vigil_process.h"
 
 namespace {
@@ -109,6 +112,60 @@ TEST_CASE("libcurl is mapped only once an influx-http output starts") {
   Vigil v(with(kLoopbackOnly, kHttpOutput));
   REQUIRE_MESSAGE(v.wait_for("vigil started", 10), v.err);
   CHECK(maps_library(v.pid, "libcurl"));
+  kill(v.pid, SIGTERM);
+  CHECK(v.wait_exit(10) == 0);
+}
+
+// The port in a "... listening on 127.0.0.1:PORT" log line, or 0.
+int logged_port(const std::string& err, const std::string& what) {
+  size_t at = err.find(what + " listening on 127.0.0.1:");
+  return at == std::string::npos ? 0 : std::atoi(err.c_str() + at + what.size() + 24);
+}
+
+TEST_CASE("libunwind is mapped only once a trace client connects") {
+  Vigil v(kLoopbackOnly);
+  REQUIRE_MESSAGE(v.wait_for("vigil started", 10), v.err);
+  if (v.err.find("memtrace port off") != std::string::npos) {
+    MESSAGE("this vigil has no memtrace port (a build without the hook)");
+    return;
+  }
+  int port = logged_port(v.err, "memtrace");
+  REQUIRE_MESSAGE(port > 0, v.err);
+  CHECK_FALSE(maps_library(v.pid, "libunwind"));
+  CHECK_FALSE(maps_library(v.pid, "liblzma"));
+  CHECK_FALSE(maps_library(v.pid, "libdw"));
+  int fd = vigil::test::connect_tcp(port);
+  REQUIRE(fd >= 0);
+  char first[8];
+  CHECK(recv(fd, first, sizeof first, MSG_WAITALL) == sizeof first);  // the info packet
+  CHECK(maps_library(v.pid, "libunwind"));
+  close(fd);
+  kill(v.pid, SIGTERM);
+  CHECK(v.wait_exit(10) == 0);
+}
+
+TEST_CASE("every log source has a name of its own") {
+  Vigil v(with(kLoopbackOnly, {"--set", "http.listen=127.0.0.1:0"}));
+  REQUIRE_MESSAGE(v.wait_for("vigil started", 10), v.err);
+  int port = logged_port(v.err, "control port");
+  REQUIRE_MESSAGE(port > 0, v.err);
+  int fd = vigil::test::connect_tcp(port);
+  REQUIRE(fd >= 0);
+  REQUIRE(vigil::test::send_all(fd, "l*\n"));
+  std::string reply = vigil::test::read_line(fd);
+  close(fd);
+  INFO(reply);
+  REQUIRE(reply.rfind("ok: ", 0) == 0);
+  std::vector<std::string> names;
+  for (size_t at = 4; at < reply.size();) {
+    size_t end = reply.find_first_of(",\n", at);
+    std::string item = reply.substr(at, end - at);
+    names.push_back(item.substr(0, item.find(':')));
+    at = end + 1;
+  }
+  CHECK(std::adjacent_find(names.begin(), names.end()) == names.end());  // the list is sorted
+  CHECK(std::count(names.begin(), names.end(), "http") == 1);
+  CHECK(std::count(names.begin(), names.end(), "http.pprof") == 1);
   kill(v.pid, SIGTERM);
   CHECK(v.wait_exit(10) == 0);
 }
