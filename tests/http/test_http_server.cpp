@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "http/server.h"
+#include "tests/support/loop.h"
 #include "tests/support/socket.h"
 
 using namespace vigil;
@@ -71,18 +72,7 @@ struct Fixture {
   }
   int port() const { return server->port(); }
   // Runs `client` on a thread while the loop runs here.
-  void run(const std::function<void()>& client) {
-    uv_async_t done;
-    uv_async_init(&loop, &done, [](uv_async_t* a) { uv_stop(a->loop); });
-    std::thread t([&] {
-      client();
-      uv_async_send(&done);
-    });
-    uv_run(&loop, UV_RUN_DEFAULT);
-    t.join();
-    uv_close(reinterpret_cast<uv_handle_t*>(&done), nullptr);
-    uv_run(&loop, UV_RUN_NOWAIT);
-  }
+  void run(const std::function<void()>& client) { vigil::test::run_while(&loop, client); }
 };
 
 }  // namespace

@@ -6,8 +6,11 @@
 
 #include <uv.h>
 
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "common/uv_handle.h"
 
 namespace vigil::test {
 
@@ -32,8 +35,8 @@ class TcpReceiver {
   static void on_connection(uv_stream_t* server, int status);
   static void on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf);
 
-  uv_tcp_t* server_ = nullptr;
-  std::vector<uv_tcp_t*> clients_;
+  UvHandle server_;
+  std::vector<std::unique_ptr<UvHandle>> clients_;
   std::string received_;
   int port_ = 0;
   int connections_ = 0;

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "appliance/monitor.h"
+#include "common/uv_handle.h"
 #include "net_test_util.h"
 #include "tests/support/loop.h"
 #include "tests/support/socket.h"
@@ -82,19 +83,18 @@ TEST_CASE("stop(cb) from a SIGTERM handle, as the appliance wires it: uv_loop_cl
   vigil::Monitor monitor(&loop, control_only());
   REQUIRE(monitor.start().ok());
   struct Wiring {
-    uv_signal_t sigterm;
+    vigil::UvHandle sigterm;
     vigil::Monitor* monitor;
     int calls = 0;
   } w{{}, &monitor};
-  REQUIRE(uv_signal_init(&loop, &w.sigterm) == 0);
-  w.sigterm.data = &w;
+  REQUIRE(w.sigterm.init_signal(&loop, &w).ok());
   REQUIRE(uv_signal_start(
-              &w.sigterm,
+              w.sigterm.signal(),
               [](uv_signal_t* h, int) {
                 auto* wiring = static_cast<Wiring*>(h->data);
                 wiring->monitor->stop([wiring] {
                   ++wiring->calls;
-                  uv_close(reinterpret_cast<uv_handle_t*>(&wiring->sigterm), nullptr);
+                  wiring->sigterm.close();
                 });
               },
               SIGTERM) == 0);
