@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cassert>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
@@ -101,6 +102,9 @@ Source::Source(std::string_view name)
     : name_(name), level_(registry().default_level.load(std::memory_order_relaxed)) {
   Registry& r = registry();
   std::lock_guard lock(r.mu);
+  // Two live sources of one name would share every L and l: a programming error.
+  assert(std::none_of(r.sources.begin(), r.sources.end(),
+                      [&](const Source* s) { return s->name_ == name_; }));
   r.sources.push_back(this);
 }
 
