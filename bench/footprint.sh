@@ -7,7 +7,7 @@
 # The processes, all started here on loopback and stopped at the end (never as services):
 #   vigil-stdout  the default config (points to stdout, here /dev/null);
 #   vigil-tcp     an influx-tcp output to a loopback sink;
-#   vigil-http    an influx-http output to a private InfluxDB 1.6.7 (libcurl loaded);
+#   vigil-http    an influx-http output (http://, vigil's own client) to a private InfluxDB 1.6.7;
 #   collectd      Debian's collectd 5.12: plugins cpu, memory, interface, disk, load, and
 #                 csv into a temp dir, interval 1 s, in the foreground;
 #   node-exporter Debian's prometheus-node-exporter 1.5 with the same five collectors,

@@ -1,6 +1,7 @@
-// libcurl, loaded at run time. vigil does not link libcurl: the `influx-http` output is the
-// only user, and libcurl with its ~30 libraries would otherwise be mapped by every vigil,
-// a third of its idle footprint. The first influx-http output calls load_curl(), which
+// libcurl, loaded at run time. vigil does not link libcurl: an `influx-http` output with an
+// https:// url is the only user (http:// has vigil's own client, metrics/http_client.h),
+// and libcurl with its ~30 libraries would otherwise be mapped by every vigil, most of its
+// idle footprint. The first such output calls load_curl() (metrics/influx_outputs.cpp), which
 // dlopens libcurl.so.4 and resolves the functions below; every call into libcurl goes
 // through curl().
 // Thread: load_curl() may be called from any thread (once-only inside); curl() only after

@@ -26,8 +26,12 @@ Result<std::unique_ptr<Output>> make_influx_output(uv_loop_t* loop, const Output
   } else if (scheme == "udp") {
     out = std::make_unique<UdpOutput>(loop, config, seed);
   } else if (scheme == "http") {
-    // libcurl is loaded by the first influx-http output, not linked (metrics/curl_api.h).
-    if (Status st = load_curl(); !st.ok()) return st;
+    // vigil speaks plain HTTP itself; libcurl is loaded (not linked, metrics/curl_api.h)
+    // by the first influx-http output with an https:// url.
+    Result<OutputUrl> url = parse_http_url(config.url);
+    if (url.ok() && url->scheme == "https") {
+      if (Status st = load_curl(); !st.ok()) return st;
+    }
     out = std::make_unique<HttpOutput>(loop, config, seed);
   } else {
     return Status::error("not an influx output kind: '" + config.kind + "'");

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/fixtures/influxdb.h"
+#include "tests/skip.h"
 #include "tests/support/socket.h"
 #include "vigil_process.h"
 
@@ -90,9 +92,10 @@ bool maps_library(pid_t pid, const std::string& name) {
   return found;
 }
 
-// An influx-http output to a loopback port that nothing serves: it starts and retries.
-const std::vector<std::string> kHttpOutput = {
-    "--set", "outputs=[{kind=\"influx-http\",url=\"http://127.0.0.1:9/write?db=d\"}]"};
+// An influx-http output with an https:// url (libcurl's) to a loopback port that nothing
+// serves: it starts and retries.
+const std::vector<std::string> kHttpsOutput = {
+    "--set", "outputs=[{kind=\"influx-http\",url=\"https://127.0.0.1:9/write?db=d\"}]"};
 
 std::vector<std::string> with(std::vector<std::string> a, const std::vector<std::string>& b) {
   a.insert(a.end(), b.begin(), b.end());
@@ -101,7 +104,7 @@ std::vector<std::string> with(std::vector<std::string> a, const std::vector<std:
 
 }  // namespace
 
-TEST_CASE("libcurl is mapped only once an influx-http output starts") {
+TEST_CASE("libcurl is mapped only once an influx-http output to an https:// url starts") {
   {
     Vigil v(kLoopbackOnly);
     REQUIRE_MESSAGE(v.wait_for("vigil started", 10), v.err);
@@ -109,7 +112,7 @@ TEST_CASE("libcurl is mapped only once an influx-http output starts") {
     kill(v.pid, SIGTERM);
     CHECK(v.wait_exit(10) == 0);
   }
-  Vigil v(with(kLoopbackOnly, kHttpOutput));
+  Vigil v(with(kLoopbackOnly, kHttpsOutput));
   REQUIRE_MESSAGE(v.wait_for("vigil started", 10), v.err);
   CHECK(maps_library(v.pid, "libcurl"));
   kill(v.pid, SIGTERM);
@@ -170,20 +173,54 @@ TEST_CASE("every log source has a name of its own") {
   CHECK(v.wait_exit(10) == 0);
 }
 
-TEST_CASE("without libcurl, an influx-http output exits 2 saying so; other outputs work") {
+TEST_CASE("without libcurl, an https:// influx-http output exits 2 saying so; others work") {
   // VIGIL_LIBCURL names the library to load; a missing file stands for a machine without it.
   REQUIRE(setenv("VIGIL_LIBCURL", "/nonexistent/libcurl.so.4", 1) == 0);
   {
-    Vigil v(with(kLoopbackOnly, kHttpOutput));
+    Vigil v(with(kLoopbackOnly, kHttpsOutput));
     CHECK(v.wait_exit(10) == 2);
     CHECK_MESSAGE(
         v.err.find("influx-http needs libcurl: apt-get install libcurl4") != std::string::npos,
         v.err);
   }
-  Vigil v(
-      with(kLoopbackOnly, {"--set", "outputs=[{kind=\"influx-tcp\",url=\"tcp://127.0.0.1:9\"}]"}));
+  // An http:// influx-http output needs no libcurl: it starts.
+  Vigil v(with(kLoopbackOnly, {"--set",
+                               "outputs=[{kind=\"influx-tcp\",url=\"tcp://127.0.0.1:9\"},"
+                               "{kind=\"influx-http\",url=\"http://127.0.0.1:9/write?db=d\"}]"}));
   unsetenv("VIGIL_LIBCURL");
   REQUIRE_MESSAGE(v.wait_for("vigil started", 10), v.err);
   kill(v.pid, SIGTERM);
   CHECK(v.wait_exit(10) == 0);
+}
+
+// Needs influxd: in doctest suite "influxd", run by meson as its own test (vigil-process-influx).
+TEST_CASE("an influx-http output to an http:// url delivers points without mapping libcurl" *
+          doctest::test_suite("influxd")) {
+  vigil::test::InfluxFixture influx;
+  if (!influx.available()) {
+    vigil::test::skip(influx.why());
+    return;
+  }
+  REQUIRE(influx.create_database("vigil"));
+  Vigil v(with(kLoopbackOnly, {"--set", "interval=\"1s\"", "--set",
+                               "outputs=[{kind=\"influx-http\",url=\"" + influx.base_url() +
+                                   "/write?db=vigil\"}]"}));
+  REQUIRE_MESSAGE(v.wait_for("vigil started", 10), v.err);
+  // Points land, then more of them at the next push.
+  auto written_past = [&](long floor) {
+    for (int i = 0; i < 100; ++i) {
+      if (long n = influx.http_points_written(); n > floor) return n;
+      usleep(100 * 1000);
+    }
+    return 0L;
+  };
+  long first = written_past(0);
+  CHECK_MESSAGE(first > 0, v.err);
+  CHECK_MESSAGE(written_past(first) > first, v.err);
+  std::string measurements = influx.query("vigil", "SHOW MEASUREMENTS");
+  CHECK_MESSAGE(measurements.find("\"values\":[[") != std::string::npos, measurements);
+  CHECK(influx.http_points_written() > 0);
+  CHECK_FALSE(maps_library(v.pid, "libcurl"));
+  kill(v.pid, SIGTERM);
+  CHECK_MESSAGE(v.wait_exit(10) == 0, v.err);
 }

@@ -1,8 +1,7 @@
 // What the influx-http output puts on the wire: method, target with its precision, auth
-// headers and the body, as a plain TCP receiver sees them.
+// headers and the body, as a plain TCP receiver sees them (vigil's own client: no libcurl).
 #include <doctest/doctest.h>
 
-#include "metrics/curl_api.h"
 #include "metrics/http_output.h"
 #include "tests/influx/output_util.h"
 #include "tests/influx/tcp_receiver.h"
@@ -26,7 +25,6 @@ std::string captured_request(OutputConfig c, const std::string& target) {
     TcpReceiver rx(&loop);
     c.kind = "influx-http";
     c.url = "http://127.0.0.1:" + std::to_string(rx.port()) + target;
-    REQUIRE(load_curl().ok());
     HttpOutput out(&loop, c);
     out.write(test::numbered_points(0, 2, kT0));
     out.flush();

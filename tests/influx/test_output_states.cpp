@@ -2,7 +2,6 @@
 // drains then ends, shutdown gives up at its deadline and counts what it left.
 #include <doctest/doctest.h>
 
-#include "metrics/curl_api.h"
 #include "metrics/http_output.h"
 #include "metrics/tcp_output.h"
 #include "metrics/udp_output.h"
@@ -142,7 +141,6 @@ TEST_CASE("shutdown abandons an http request the server never answers") {
     OutputConfig c;
     c.kind = "influx-http";
     c.url = "http://127.0.0.1:" + std::to_string(silent.port()) + "/write?db=d";
-    REQUIRE(load_curl().ok());
     HttpOutput out(&loop, c);
     out.write(test::numbered_points(0, 4, kT0));
     out.flush();
