@@ -1,5 +1,6 @@
 #include "metrics/http_request.h"
 
+#include <algorithm>
 #include <cstdint>
 
 #ifndef VIGIL_VERSION
