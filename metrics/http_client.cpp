@@ -25,11 +25,13 @@ HttpClient::HttpClient(uv_loop_t* loop, const OutputUrl& url, const OutputConfig
       request_(url, config),
       timeout_(config.timeout),
       resolver_(loop, url.host, url.port),
-      timer_(loop, [this] {
-        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(timeout_).count();
-        drop_connection();
-        finish(Status::error("timed out after " + std::to_string(ms) + " ms"));
-      }) {}
+      timer_(loop,
+             [this] {
+               auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(timeout_).count();
+               drop_connection();
+               finish(Status::error("timed out after " + std::to_string(ms) + " ms"));
+             }),
+      conn_([this] { maybe_closed(); }) {}
 
 HttpClient::~HttpClient() = default;
 
@@ -66,15 +68,13 @@ void HttpClient::connect() {
       finish(Status::error(uv_error("resolve " + resolver_.label(), status)));
       return;
     }
-    conn_ = std::make_unique<UvHandle>();
-    if (Status st = conn_->init_tcp(loop_, this); !st.ok()) {
-      conn_.reset();
+    if (Status st = conn_.open(loop_, this); !st.ok()) {
       finish(st);
       return;
     }
     ++connections_;
     auto* c = new Connect{{}, this};
-    if (int rc = uv_tcp_connect(&c->req, conn_->tcp(), addr, on_connect); rc != 0) {
+    if (int rc = uv_tcp_connect(&c->req, conn_.get()->tcp(), addr, on_connect); rc != 0) {
       delete c;
       drop_connection();
       finish(Status::error(uv_error("connect " + resolver_.label(), rc)));
@@ -97,12 +97,12 @@ void HttpClient::on_connect(uv_connect_t* req, int status) noexcept {
 void HttpClient::on_connected() {
   connected_ = true;
   // Only an optimisation: the request is one write. A failure is logged once.
-  if (int rc = uv_tcp_nodelay(conn_->tcp(), 1); rc != 0 && !warned_nodelay_) {
+  if (int rc = uv_tcp_nodelay(conn_.get()->tcp(), 1); rc != 0 && !warned_nodelay_) {
     warned_nodelay_ = true;
     VIGIL_LOG(push_log(), warning, "http %s: TCP_NODELAY: %s; sending with Nagle's algorithm on",
               resolver_.label().c_str(), uv_err_name(rc));
   }
-  if (int rc = uv_read_start(conn_->stream(), on_alloc, on_read); rc != 0) {
+  if (int rc = uv_read_start(conn_.get()->stream(), on_alloc, on_read); rc != 0) {
     drop_connection();
     finish(Status::error(uv_error("read from " + resolver_.label(), rc)));
     return;
@@ -114,7 +114,7 @@ void HttpClient::send() {
   auto* w = new Write{{}, this, bytes_};
   uv_buf_t buf =
       uv_buf_init(const_cast<char*>(w->bytes->data()), static_cast<unsigned>(w->bytes->size()));
-  if (int rc = uv_write(&w->req, conn_->stream(), &buf, 1, on_write); rc != 0) {
+  if (int rc = uv_write(&w->req, conn_.get()->stream(), &buf, 1, on_write); rc != 0) {
     delete w;
     connection_failed(uv_error("write to " + resolver_.label(), rc));
   }
@@ -201,14 +201,8 @@ void HttpClient::finish(Result<HttpReply> reply) {
 }
 
 void HttpClient::drop_connection() {
-  if (conn_ == nullptr) return;
   connected_ = false;
-  UvHandle* h = conn_.get();
-  dropped_.push_back(std::move(conn_));
-  h->close([this, h] {
-    dropped_.remove_if([h](const std::unique_ptr<UvHandle>& d) { return d.get() == h; });
-    maybe_closed();
-  });
+  conn_.drop();
 }
 
 void HttpClient::close(std::function<void()> closed) {
@@ -224,7 +218,7 @@ void HttpClient::close(std::function<void()> closed) {
 }
 
 void HttpClient::maybe_closed() {
-  if (!closing_ || !dropped_.empty() || resolver_.busy() || !timer_closed_ || !closed_) return;
+  if (!closing_ || conn_.closing() || resolver_.busy() || !timer_closed_ || !closed_) return;
   std::function<void()> closed = std::move(closed_);
   closed();
 }

@@ -20,7 +20,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <list>
 #include <memory>
 #include <string>
 
@@ -31,6 +30,7 @@
 #include "metrics/http_transport.h"
 #include "metrics/output_url.h"
 #include "metrics/resolver.h"
+#include "metrics/tcp_connection.h"
 
 namespace vigil::metrics {
 
@@ -68,7 +68,7 @@ class HttpClient final : public HttpTransport {
   Nanos timeout_;
   Resolver resolver_;
   Timer timer_;
-  std::unique_ptr<UvHandle> conn_;  // The current connection, or null.
+  TcpConnection conn_;
   bool connected_ = false;
   bool warned_nodelay_ = false;
   uint64_t connections_ = 0;
@@ -78,7 +78,6 @@ class HttpClient final : public HttpTransport {
   std::shared_ptr<const std::string> bytes_;  // The request; each write holds it too.
   bool reused_ = false;  // The post runs on a connection that carried an earlier one.
   ResponseParser parser_;
-  std::list<std::unique_ptr<UvHandle>> dropped_;  // Connections not yet through closing.
   std::function<void()> closed_;
   bool closing_ = false;
   bool timer_closed_ = false;

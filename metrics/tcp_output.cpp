@@ -29,7 +29,7 @@ struct TcpOutput::Write {
 };
 
 TcpOutput::TcpOutput(uv_loop_t* loop, const OutputConfig& config, uint64_t seed)
-    : QueuedOutput(loop, "influx", config, seed) {
+    : QueuedOutput(loop, "influx", config, seed), conn_([this] { maybe_closed(); }) {
   Result<OutputUrl> url = parse_socket_url("tcp", config.url);
   resolver_ = std::make_unique<Resolver>(loop, url.ok() ? url->host : "", url.ok() ? url->port : 0);
 }
@@ -55,15 +55,13 @@ void TcpOutput::connect(std::string body, size_t lines) {
       maybe_closed();
       return;
     }
-    conn_ = std::make_unique<UvHandle>();
-    if (Status st = conn_->init_tcp(loop(), this); !st.ok()) {
-      conn_.reset();
+    if (Status st = conn_.open(loop(), this); !st.ok()) {
       send_done(0, Verdict::retry, st.message());
       maybe_closed();
       return;
     }
     auto* req = new ConnectReq{{}, this, std::move(pending->first), pending->second};
-    int rc = uv_tcp_connect(&req->req, conn_->tcp(), addr, on_connect);
+    int rc = uv_tcp_connect(&req->req, conn_.get()->tcp(), addr, on_connect);
     if (rc != 0) {
       delete req;
       drop_connection();
@@ -83,13 +81,13 @@ void TcpOutput::on_connect(uv_connect_t* req, int status) noexcept {
   }
   self->connected_ = true;
   // Only an optimisation: a failure leaves Nagle on, which is harmless. Logged once.
-  if (int rc = uv_tcp_nodelay(self->conn_->tcp(), 1); rc != 0 && !self->warned_nodelay_) {
+  if (int rc = uv_tcp_nodelay(self->conn_.get()->tcp(), 1); rc != 0 && !self->warned_nodelay_) {
     self->warned_nodelay_ = true;
     VIGIL_LOG(push_log(), warning, "%s: TCP_NODELAY: %s; sending with Nagle's algorithm on",
               self->label().c_str(), uv_err_name(rc));
   }
   // Reading tells when the peer goes away; without it, the next write does.
-  if (int rc = uv_read_start(self->conn_->stream(), on_alloc, on_read); rc != 0) {
+  if (int rc = uv_read_start(self->conn_.get()->stream(), on_alloc, on_read); rc != 0) {
     self->drop_connection();
     self->send_done(0, Verdict::retry, uv_error("read from " + self->resolver_->label(), rc));
     return;
@@ -100,7 +98,7 @@ void TcpOutput::on_connect(uv_connect_t* req, int status) noexcept {
 void TcpOutput::start_write(std::string body, size_t lines) {
   auto* w = new Write{{}, this, std::move(body), lines};
   uv_buf_t buf = uv_buf_init(w->body.data(), static_cast<unsigned>(w->body.size()));
-  int rc = uv_write(&w->req, conn_->stream(), &buf, 1, on_write);
+  int rc = uv_write(&w->req, conn_.get()->stream(), &buf, 1, on_write);
   if (rc != 0) {
     delete w;
     drop_connection();
@@ -130,19 +128,11 @@ void TcpOutput::on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t*) noexcept
   if (self != nullptr && self->is_current(s)) self->drop_connection();
 }
 
-bool TcpOutput::is_current(uv_stream_t* stream) const {
-  return conn_ != nullptr && conn_->is_open() && stream == conn_->stream();
-}
+bool TcpOutput::is_current(uv_stream_t* stream) const { return conn_.is(stream); }
 
 void TcpOutput::drop_connection() {
-  if (conn_ == nullptr) return;
   connected_ = false;
-  UvHandle* h = conn_.get();
-  dropped_.push_back(std::move(conn_));
-  h->close([this, h] {
-    dropped_.remove_if([h](const std::unique_ptr<UvHandle>& d) { return d.get() == h; });
-    maybe_closed();
-  });
+  conn_.drop();
 }
 
 void TcpOutput::close_transport(std::function<void()> closed) {
@@ -154,7 +144,7 @@ void TcpOutput::close_transport(std::function<void()> closed) {
 }
 
 void TcpOutput::maybe_closed() {
-  if (!closing_ || !dropped_.empty() || resolver_->busy() || !closed_) return;
+  if (!closing_ || conn_.closing() || resolver_->busy() || !closed_) return;
   std::function<void()> closed = std::move(closed_);
   closed();
 }

@@ -14,7 +14,6 @@
 #include <uv.h>
 
 #include <functional>
-#include <list>
 #include <memory>
 #include <span>
 #include <string>
@@ -22,6 +21,7 @@
 #include "common/uv_handle.h"
 #include "metrics/queued_output.h"
 #include "metrics/resolver.h"
+#include "metrics/tcp_connection.h"
 
 namespace vigil::metrics {
 
@@ -49,10 +49,9 @@ class TcpOutput final : public QueuedOutput {
   std::unique_ptr<Resolver> resolver_;
   bool is_current(uv_stream_t* stream) const;
 
-  std::unique_ptr<UvHandle> conn_;  // The current connection, or null.
+  TcpConnection conn_;
   bool connected_ = false;
   bool warned_nodelay_ = false;  // A failed uv_tcp_nodelay is logged once per output.
-  std::list<std::unique_ptr<UvHandle>> dropped_;  // Connections not yet through closing.
   std::function<void()> closed_;
   bool closing_ = false;
 };
