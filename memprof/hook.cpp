@@ -93,12 +93,9 @@ uint32_t take_samples(ThreadState& t, size_t n) {
   return t.sampler.countdown > 0 ? 0 : sampler_count_slow(&t.sampler);
 }
 
+// REQUIRES: sampled_alloc has just seen room in the ring (should it fill meanwhile, the
+// push below drops and counts the record).
 VIGIL_HOOK_FN void record_alloc(void* p, size_t n, uint32_t nsamples) {
-  // Unwinding costs about a microsecond; when the loop is behind, drop before paying it.
-  if (g_ring.looks_full(kFreeHeadroom)) {
-    g_ring.count_drop();
-    return;
-  }
   void* frames[kMaxFrames + kInnerScan];
   int got = g_backtrace.load(std::memory_order_acquire)(frames, kMaxFrames + kInnerScan);
   int skip = 0;
@@ -144,7 +141,8 @@ void record_free(void* p) {
 // the default alignment. Falls back to the ordinary heap (untracked) if the arena is full.
 VIGIL_HOOK_FN void* sampled_alloc(ThreadState& t, size_t n, size_t align, bool zero,
                                   uint32_t nsamples) {
-  // No room for its record: an ordinary block, so that its free takes no headroom either.
+  // No room for its record: an ordinary block, so that its free takes no headroom either,
+  // and no unwinding (about a microsecond) is paid for a record that would be dropped.
   if (g_ring.looks_full(kFreeHeadroom)) {
     g_ring.count_drop();
     return detail::plain_alloc(n, align, zero);

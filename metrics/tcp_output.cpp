@@ -75,7 +75,7 @@ void TcpOutput::on_connect(uv_connect_t* req, int status) noexcept {
   TcpOutput* self = c->owner;
   if (status != 0) {
     // The handle may already be closing (shutdown); dropping it twice is harmless.
-    if (self->is_current(req->handle)) self->drop_connection();
+    if (self->conn_.is(req->handle)) self->drop_connection();
     self->send_done(0, Verdict::retry, uv_error("connect " + self->resolver_->label(), status));
     return;
   }
@@ -110,7 +110,7 @@ void TcpOutput::on_write(uv_write_t* req, int status) noexcept {
   std::unique_ptr<Write> w(reinterpret_cast<Write*>(req));
   TcpOutput* self = w->owner;
   if (status != 0) {
-    if (self->is_current(req->handle)) self->drop_connection();
+    if (self->conn_.is(req->handle)) self->drop_connection();
     self->send_done(0, Verdict::retry, uv_error("write to " + self->resolver_->label(), status));
     return;
   }
@@ -125,11 +125,8 @@ void TcpOutput::on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t*) noexcept
   if (nread >= 0) return;
   // EOF or an error: the peer is gone. Pending writes fail with ECANCELED and retry.
   auto* self = static_cast<TcpOutput*>(s->data);
-  if (self != nullptr && self->is_current(s)) self->drop_connection();
+  if (self != nullptr && self->conn_.is(s)) self->drop_connection();
 }
-
-bool TcpOutput::is_current(uv_stream_t* stream) const { return conn_.is(stream); }
-
 void TcpOutput::drop_connection() {
   connected_ = false;
   conn_.drop();

@@ -47,7 +47,6 @@ class TcpOutput final : public QueuedOutput {
   static void on_alloc(uv_handle_t* h, size_t hint, uv_buf_t* buf) noexcept;
 
   std::unique_ptr<Resolver> resolver_;
-  bool is_current(uv_stream_t* stream) const;
 
   TcpConnection conn_;
   bool connected_ = false;

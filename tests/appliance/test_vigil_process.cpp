@@ -121,8 +121,9 @@ TEST_CASE("libcurl is mapped only once an influx-http output to an https:// url 
 
 // The port in a "... listening on 127.0.0.1:PORT" log line, or 0.
 int logged_port(const std::string& err, const std::string& what) {
-  size_t at = err.find(what + " listening on 127.0.0.1:");
-  return at == std::string::npos ? 0 : std::atoi(err.c_str() + at + what.size() + 24);
+  std::string key = what + " listening on 127.0.0.1:";
+  size_t at = err.find(key);
+  return at == std::string::npos ? 0 : std::atoi(err.c_str() + at + key.size());
 }
 
 TEST_CASE("libunwind is mapped only once a trace client connects") {
