@@ -1,6 +1,6 @@
 #include "memprof/sampler.h"
 
-#include <cmath>
+#include "memprof/ln.h"
 
 namespace vigil::memprof {
 namespace {
@@ -21,17 +21,17 @@ double uniform_open0(uint64_t* state) {
 
 void sampler_init(Sampler* s, double rate, uint64_t seed) {
   s->rng = seed;
-  s->inv_log1m = rate >= 1.0 ? 0.0 : 1.0 / std::log1p(-rate);
+  s->inv_log1m = rate >= 1.0 ? 0.0 : 1.0 / ln1p(-rate);
   s->countdown = sampler_draw_bytes(s);
 }
 
 int64_t sampler_draw_bytes(Sampler* s) {
   // Inversion: P(words > k) = (1 - rate)^k, so words = 1 + floor(log(U) / log(1 - rate)).
   if (s->inv_log1m == 0.0) return 8;
-  double extra = std::floor(std::log(uniform_open0(&s->rng)) * s->inv_log1m);
+  double extra = ln(uniform_open0(&s->rng)) * s->inv_log1m;  // >= 0: both factors are <= 0
   // A tiny rate can give a huge draw; cap it far beyond any real allocation total.
   if (extra > 1e15) extra = 1e15;
-  return 8 * (1 + static_cast<int64_t>(extra));
+  return 8 * (1 + static_cast<int64_t>(extra));  // the cast truncates: floor, for extra >= 0
 }
 
 uint32_t sampler_count_slow(Sampler* s) {

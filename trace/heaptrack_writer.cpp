@@ -1,7 +1,6 @@
 #include "trace/heaptrack_writer.h"
 
 #include <cinttypes>
-#include <cmath>
 #include <cstdio>
 
 namespace vigil::trace {
@@ -109,7 +108,7 @@ uint64_t HeaptrackWriter::info_id(uint32_t node, int64_t nsamples) {
     ++next_info_;
     double bytes = model_.bytes_of(nsamples);
     out_ += 'a';
-    hex(out_, bytes > 0 && bytes < 1.8e19 ? static_cast<uint64_t>(std::llround(bytes)) : 0);
+    hex(out_, round_estimate(bytes, 1.8e19));
     hex(out_, trace);
     out_ += '\n';
   }

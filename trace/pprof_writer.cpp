@@ -1,6 +1,5 @@
 #include "trace/pprof_writer.h"
 
-#include <cmath>
 #include <cstdio>
 #include <map>
 #include <string_view>
@@ -135,9 +134,7 @@ struct Builder {
   std::vector<std::string> locations;
 };
 
-uint64_t rounded(double v) {
-  return v > 0 && v < 9.2e18 ? static_cast<uint64_t>(std::llround(v)) : 0;
-}
+uint64_t rounded(double v) { return round_estimate(v, 9.2e18); }
 
 std::string value_type(Strings& s, const char* type, const char* unit) {
   Proto p;

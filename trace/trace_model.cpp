@@ -273,4 +273,11 @@ void TraceModel::on_collect(const ObjectEvent& e) {
   }
 }
 
+uint64_t round_estimate(double estimate, double limit) {
+  if (!(estimate > 0 && estimate < limit)) return 0;
+  auto whole = static_cast<uint64_t>(estimate);  // truncates; exact below 2^64
+  // Exact: a double minus its own truncation loses no bits.
+  return estimate - static_cast<double>(whole) >= 0.5 ? whole + 1 : whole;
+}
+
 }  // namespace vigil::trace

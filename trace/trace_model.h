@@ -89,6 +89,11 @@ struct ModelOptions {
 
 inline constexpr size_t kMaxLivePoints = 2048;
 
+// An estimate (bytes_of, say) as the whole count a profile stores: the nearest integer,
+// halves up, or 0 when it is not positive or not below `limit` (a bad rate in a trace). Its
+// own rounding: vigil links no libm (memprof/ln.h says why).
+uint64_t round_estimate(double estimate, double limit);
+
 class TraceModel : public TraceVisitor {
  public:
   explicit TraceModel(const TraceReader& reader, ModelOptions options = {});

@@ -2,6 +2,9 @@
 // id ring, the window keeps only its allocations, and the estimates follow the sample rate.
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <cstdint>
+
 #include "trace/trace_model.h"
 #include "trace/trace_text.h"
 #include "trace/trace_writer.h"
@@ -112,6 +115,25 @@ TEST_CASE("an object estimate is samples / (length x rate)") {
   CHECK(keeper.stats.samples == 3);
   CHECK(keeper.stats.objects == doctest::Approx(3 / (100 * 1e-4)));  // 300 objects of 100 words
   CHECK(model.bytes_of(3) == doctest::Approx(240000));
+}
+
+TEST_CASE("an estimate rounds to the nearest whole count, as llround does, within its limit") {
+  CHECK(round_estimate(0.0, 1e19) == 0);
+  CHECK(round_estimate(-3.0, 1e19) == 0);
+  CHECK(round_estimate(NAN, 1e19) == 0);
+  CHECK(round_estimate(INFINITY, 1e19) == 0);
+  CHECK(round_estimate(2.5, 1e19) == 3);
+  CHECK(round_estimate(0.49999999999999994, 1e19) == 0);
+  CHECK(round_estimate(1.5e19, 1.8e19) == 15000000000000000000u);
+  CHECK(round_estimate(1.8e19, 1.8e19) == 0);
+  uint64_t x = 88172645463325252u;
+  for (int i = 0; i < 100000; ++i) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    // Magnitudes from 1e-3 to 1e18, and a fraction of every kind.
+    double v = std::ldexp(static_cast<double>(x >> 11) * 0x1.0p-53, static_cast<int>(x % 70) - 10);
+    CAPTURE(v);
+    REQUIRE(round_estimate(v, 9.2e18) == static_cast<uint64_t>(std::llround(v)));
+  }
 }
 
 }  // namespace
