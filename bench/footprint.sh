@@ -89,18 +89,23 @@ while True:
 ' "$sink_port" &
 pids+=($!)
 
-vigil_common=(--set interval=1s --set control.listen=127.0.0.1:0 --set memtrace.listen=)
+# Each vigil reads a config file, as a deployed one does. (A --set of a bare string, such as
+# control.listen=127.0.0.1:0, is parsed by trying TOML first; the exception that refuses it
+# makes the unwinder read its tables, and those pages then stay resident: about 300 KiB.)
+vigil_config() {  # NAME [OUTPUT_KIND URL]
+  {
+    printf 'interval = "1s"\n[control]\nlisten = "127.0.0.1:0"\n[memtrace]\nlisten = "127.0.0.1:0"\n'
+    if [[ $# -eq 3 ]]; then printf '[[outputs]]\nkind = "%s"\nurl = "%s"\n' "$2" "$3"; fi
+  } >"$work/$1.toml"
+}
+vigil_config vigil-stdout
+vigil_config vigil-tcp influx-tcp "tcp://127.0.0.1:$sink_port"
+vigil_config vigil-http influx-http "http://127.0.0.1:$http_port/write?db=vigil"
 declare -A pid_of
-"$vigil" "${vigil_common[@]}" >/dev/null 2>"$work/vigil-stdout.log" &
-pid_of[vigil-stdout]=$!
-"$vigil" "${vigil_common[@]}" \
-  --set "outputs=[{kind=\"influx-tcp\",url=\"tcp://127.0.0.1:$sink_port\"}]" \
-  >/dev/null 2>"$work/vigil-tcp.log" &
-pid_of[vigil-tcp]=$!
-"$vigil" "${vigil_common[@]}" \
-  --set "outputs=[{kind=\"influx-http\",url=\"http://127.0.0.1:$http_port/write?db=vigil\"}]" \
-  >/dev/null 2>"$work/vigil-http.log" &
-pid_of[vigil-http]=$!
+for n in vigil-stdout vigil-tcp vigil-http; do
+  "$vigil" --config "$work/$n.toml" >/dev/null 2>"$work/$n.log" &
+  pid_of[$n]=$!
+done
 
 mkdir -p "$work/csv"
 cat >"$work/collectd.conf" <<CONF
