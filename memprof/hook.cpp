@@ -171,10 +171,10 @@ VIGIL_HOOK_FN void* sampled_alloc(ThreadState& t, size_t n, size_t align, bool z
 
 namespace detail {
 
-std::atomic<bool> g_tracing{false};
+std::atomic<uint32_t> g_active{0};
 std::atomic<uint32_t> g_session{0};
 std::atomic<uintptr_t> g_arena_begin{0};
-std::atomic<uintptr_t> g_arena_end{0};
+std::atomic<uintptr_t> g_arena_size{0};
 constinit thread_local ThreadState tl;
 
 // The tracing path of every allocating entry point, once traced_alloc() (hook_internal.h)
@@ -203,7 +203,7 @@ VIGIL_HOOK_FN void traced_free_slow(void* p) {
 // not); a realloc that lands on a sample point is a new sampled block. Everything else is
 // mi_realloc.
 VIGIL_HOOK_FN void* traced_realloc(void* p, size_t n) {
-  if (p == nullptr) return traced_alloc(n, 0, false);
+  if (p == nullptr) return traced_alloc(n, 0, false, detail::active_session());
   ThreadState& t = tl;
   if (t.busy) return mi_realloc(p, n);
   uint32_t ns = 0;
@@ -242,7 +242,7 @@ Status load_unwinder() {
 }
 
 bool reserve_arena() {
-  if (detail::g_arena_end.load(std::memory_order_relaxed) != 0) return true;
+  if (detail::g_arena_size.load(std::memory_order_relaxed) != 0) return true;
   mi_arena_id_t id{};
   if (mi_reserve_os_memory_ex(kArenaBytes, false, false, true, &id) != 0) return false;
   size_t size = 0;
@@ -250,7 +250,7 @@ bool reserve_arena() {
   if (start == nullptr || size == 0) return false;
   g_arena_id = id;
   detail::g_arena_begin.store(reinterpret_cast<uintptr_t>(start), std::memory_order_relaxed);
-  detail::g_arena_end.store(reinterpret_cast<uintptr_t>(start) + size, std::memory_order_relaxed);
+  detail::g_arena_size.store(size, std::memory_order_relaxed);
   return true;
 }
 
@@ -270,11 +270,11 @@ Result<uint32_t> hook_start(double rate, uint64_t seed) {
   g_seed.store(seed, std::memory_order_relaxed);
   uint32_t session = g_session.load(std::memory_order_relaxed) + 1;
   g_session.store(session, std::memory_order_release);
-  detail::g_tracing.store(true, std::memory_order_release);
+  detail::g_active.store(session, std::memory_order_release);
   return session;
 }
 
-void hook_stop() { detail::g_tracing.store(false, std::memory_order_relaxed); }
+void hook_stop() { detail::g_active.store(0, std::memory_order_relaxed); }
 
 HookQuiet::HookQuiet() {
   ThreadState& t = tl;
@@ -286,9 +286,21 @@ HookQuiet::~HookQuiet() {
   if (--t.quiet == 0) t.sampler.countdown = t.quiet_countdown;
 }
 
-bool hook_tracing() { return detail::g_tracing.load(std::memory_order_relaxed); }
+bool hook_tracing() { return detail::active_session() != 0; }
 
-bool hook_pop(SampleRecord* out) { return g_ring.pop(out); }
+bool hook_pop(SampleRecord* out) {
+  // Only the frames in use: the rest of a 560-byte record is lines no producer wrote.
+  return g_ring.pop_with([out](const SampleRecord& r) {
+    out->kind = r.kind;
+    out->nframes = r.nframes;
+    out->nsamples = r.nsamples;
+    out->session = r.session;
+    out->size = r.size;
+    out->ptr = r.ptr;
+    out->time_us = r.time_us;
+    memcpy(out->frames, r.frames, sizeof(r.frames[0]) * r.nframes);
+  });
+}
 
 HookStats hook_stats() {
   HookStats s;
