@@ -95,7 +95,7 @@ uint32_t take_samples(ThreadState& t, size_t n) {
 
 // REQUIRES: sampled_alloc has just seen room in the ring (should it fill meanwhile, the
 // push below drops and counts the record).
-VIGIL_HOOK_FN void record_alloc(void* p, size_t n, uint32_t nsamples) {
+VIGIL_HOOK_INLINE void record_alloc(void* p, size_t n, uint32_t nsamples) {
   void* frames[kMaxFrames + kInnerScan];
   int got = g_backtrace.load(std::memory_order_acquire)(frames, kMaxFrames + kInnerScan);
   int skip = 0;
@@ -139,8 +139,8 @@ void record_free(void* p) {
 
 // Allocates a sampled block from this thread's arena heap and records it. `align` 0 means
 // the default alignment. Falls back to the ordinary heap (untracked) if the arena is full.
-VIGIL_HOOK_FN void* sampled_alloc(ThreadState& t, size_t n, size_t align, bool zero,
-                                  uint32_t nsamples) {
+VIGIL_HOOK_INLINE void* sampled_alloc(ThreadState& t, size_t n, size_t align, bool zero,
+                                      uint32_t nsamples) {
   // No room for its record: an ordinary block, so that its free takes no headroom either,
   // and no unwinding (about a microsecond) is paid for a record that would be dropped.
   if (g_ring.looks_full(kFreeHeadroom)) {
@@ -179,7 +179,7 @@ constinit thread_local ThreadState tl;
 
 // The tracing path of every allocating entry point, once traced_alloc() (hook_internal.h)
 // has seen the countdown run out or a new session.
-VIGIL_HOOK_FN void* traced_alloc_slow(size_t n, size_t align, bool zero) {
+VIGIL_HOOK_FN void* traced_alloc_slow(size_t n, size_t align, bool zero) noexcept {
   ThreadState& t = tl;
   if (t.busy) {
     g_reentered.fetch_add(1, std::memory_order_relaxed);
@@ -194,7 +194,7 @@ VIGIL_HOOK_FN void* traced_alloc_slow(size_t n, size_t align, bool zero) {
   return plain_alloc(n, align, zero);
 }
 
-VIGIL_HOOK_FN void traced_free_slow(void* p) {
+VIGIL_HOOK_FN void traced_free_slow(void* p) noexcept {
   if (!tl.busy) record_free(p);
   mi_free(p);
 }
@@ -202,7 +202,7 @@ VIGIL_HOOK_FN void traced_free_slow(void* p) {
 // A realloc of a sampled block is a collect plus a new allocation (which may be sampled or
 // not); a realloc that lands on a sample point is a new sampled block. Everything else is
 // mi_realloc.
-VIGIL_HOOK_FN void* traced_realloc(void* p, size_t n) {
+VIGIL_HOOK_FN void* traced_realloc(void* p, size_t n) noexcept {
   if (p == nullptr) return traced_alloc(n, 0, false, detail::active_session());
   ThreadState& t = tl;
   if (t.busy) return mi_realloc(p, n);

@@ -19,6 +19,9 @@
 // Every function whose frames must not appear in a backtrace lives in this section, so a
 // frame is stripped with a range check against the linker's __start_/__stop_ symbols.
 #define VIGIL_HOOK_FN __attribute__((section("vigil_hook_text"), noinline))
+// A helper of the sampling path, inlined into its VIGIL_HOOK_FN callers (so its code is in the
+// section too): every frame on the stack at a sample is one more step for unw_backtrace.
+#define VIGIL_HOOK_INLINE inline __attribute__((always_inline))
 #define VIGIL_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 namespace vigil::memprof::detail {
@@ -66,9 +69,12 @@ inline bool in_arena(const void* p) {
 
 // The out-of-line tracing paths. `align` 0 means the default alignment; `zero` clears the
 // block. traced_alloc_slow expects the countdown already reduced by `n`.
-void* traced_alloc_slow(size_t n, size_t align, bool zero);
-void traced_free_slow(void* p);
-void* traced_realloc(void* p, size_t n);
+// noexcept, as the entry points are: an entry point can then tail-call them (a call to a
+// function that may throw would need a frame to reach std::terminate), so a sample's stack
+// holds no frame of the entry point.
+void* traced_alloc_slow(size_t n, size_t align, bool zero) noexcept;
+void traced_free_slow(void* p) noexcept;
+void* traced_realloc(void* p, size_t n) noexcept;
 
 inline void* plain_alloc(size_t n, size_t align, bool zero) {
   if (align == 0) return zero ? mi_zalloc(n) : mi_malloc(n);
