@@ -96,6 +96,9 @@ uint32_t take_samples(ThreadState& t, size_t n) {
 // REQUIRES: sampled_alloc has just seen room in the ring (should it fill meanwhile, the
 // push below drops and counts the record).
 VIGIL_HOOK_INLINE void record_alloc(void* p, size_t n, uint32_t nsamples) {
+  // The slots for this record and the next (most often the free of a sampled block): their
+  // lines arrive while the stack is unwound.
+  g_ring.prefetch(2);
   void* frames[kMaxFrames + kInnerScan];
   int got = g_backtrace.load(std::memory_order_acquire)(frames, kMaxFrames + kInnerScan);
   int skip = 0;
@@ -107,6 +110,9 @@ VIGIL_HOOK_INLINE void record_alloc(void* p, size_t n, uint32_t nsamples) {
   if (keep < 0) keep = 0;
   uint32_t session = tl.session;
   uint64_t t = now_us();
+  // Counted before the push and taken back if it fails: a locked add after the push would
+  // wait for the record's stores to reach the ring's (cold) lines.
+  g_samples.fetch_add(1, std::memory_order_relaxed);
   bool ok = g_ring.push(
       [&](SampleRecord& r) {
         r.kind = SampleRecord::kAlloc;
@@ -119,7 +125,7 @@ VIGIL_HOOK_INLINE void record_alloc(void* p, size_t n, uint32_t nsamples) {
         memcpy(r.frames, frames + skip, sizeof(void*) * static_cast<size_t>(keep));
       },
       kFreeHeadroom);
-  if (ok) g_samples.fetch_add(1, std::memory_order_relaxed);
+  if (!ok) g_samples.fetch_sub(1, std::memory_order_relaxed);
 }
 
 // Pushes a free record for a block of the sampling arena. Called before the block goes back
