@@ -26,7 +26,7 @@ extern const char __stop_vigil_hook_text[];
 
 namespace vigil::memprof {
 
-using detail::g_session;
+using detail::g_flags;
 using detail::in_arena;
 using detail::ThreadState;
 using detail::tl;
@@ -82,7 +82,7 @@ uint64_t now_us() {
 // the inline fast path (hook_internal.h) has already taken `n` off the countdown. A new
 // session first gets a sampler of its own, which then takes the whole allocation.
 uint32_t take_samples(ThreadState& t, size_t n) {
-  uint32_t session = g_session.load(std::memory_order_acquire);
+  uint32_t session = g_flags.session.load(std::memory_order_acquire);
   if (t.session != session) {
     if (t.index == 0) t.index = g_thread_count.fetch_add(1, std::memory_order_relaxed) + 1;
     sampler_init(&t.sampler, g_rate.load(std::memory_order_relaxed),
@@ -131,7 +131,7 @@ VIGIL_HOOK_INLINE void record_alloc(void* p, size_t n, uint32_t nsamples) {
 // Pushes a free record for a block of the sampling arena. Called before the block goes back
 // to mimalloc, so a reuse of the address is recorded after it (see ring.h).
 void record_free(void* p) {
-  uint32_t session = g_session.load(std::memory_order_relaxed);
+  uint32_t session = g_flags.session.load(std::memory_order_relaxed);
   uint64_t t = now_us();
   bool ok = g_ring.push([&](SampleRecord& r) {
     r.kind = SampleRecord::kFree;
@@ -177,10 +177,7 @@ VIGIL_HOOK_INLINE void* sampled_alloc(ThreadState& t, size_t n, size_t align, bo
 
 namespace detail {
 
-std::atomic<uint32_t> g_active{0};
-std::atomic<uint32_t> g_session{0};
-std::atomic<uintptr_t> g_arena_begin{0};
-std::atomic<uintptr_t> g_arena_size{0};
+constinit HookFlags g_flags;
 constinit thread_local ThreadState tl;
 
 // The tracing path of every allocating entry point, once traced_alloc() (hook_internal.h)
@@ -248,15 +245,15 @@ Status load_unwinder() {
 }
 
 bool reserve_arena() {
-  if (detail::g_arena_size.load(std::memory_order_relaxed) != 0) return true;
+  if (g_flags.arena_size.load(std::memory_order_relaxed) != 0) return true;
   mi_arena_id_t id{};
   if (mi_reserve_os_memory_ex(kArenaBytes, false, false, true, &id) != 0) return false;
   size_t size = 0;
   void* start = mi_arena_area(id, &size);
   if (start == nullptr || size == 0) return false;
   g_arena_id = id;
-  detail::g_arena_begin.store(reinterpret_cast<uintptr_t>(start), std::memory_order_relaxed);
-  detail::g_arena_size.store(size, std::memory_order_relaxed);
+  g_flags.arena_begin.store(reinterpret_cast<uintptr_t>(start), std::memory_order_relaxed);
+  g_flags.arena_size.store(size, std::memory_order_relaxed);
   return true;
 }
 
@@ -274,13 +271,13 @@ Result<uint32_t> hook_start(double rate, uint64_t seed) {
   if (seed == 0) seed = now_us() ^ (static_cast<uint64_t>(getpid()) << 32);
   g_rate.store(rate, std::memory_order_relaxed);
   g_seed.store(seed, std::memory_order_relaxed);
-  uint32_t session = g_session.load(std::memory_order_relaxed) + 1;
-  g_session.store(session, std::memory_order_release);
-  detail::g_active.store(session, std::memory_order_release);
+  uint32_t session = g_flags.session.load(std::memory_order_relaxed) + 1;
+  g_flags.session.store(session, std::memory_order_release);
+  g_flags.active.store(session, std::memory_order_release);
   return session;
 }
 
-void hook_stop() { detail::g_active.store(0, std::memory_order_relaxed); }
+void hook_stop() { g_flags.active.store(0, std::memory_order_relaxed); }
 
 HookQuiet::HookQuiet() {
   ThreadState& t = tl;

@@ -42,29 +42,35 @@ struct ThreadState {
 // dynamic model, a __tls_get_addr call on every traced malloc.
 extern constinit thread_local ThreadState tl __attribute__((tls_model("initial-exec")));
 
-// g_active is the only flag the fast path reads: the session being traced, 0 when tracing is
+// The flags the entry points read, alone on one cache line: nothing written while tracing
+// (a counter of some other file the linker put next to them) may share it, or every malloc
+// and free on other threads would miss on it.
+// `active` is the only flag the fast path reads: the session being traced, 0 when tracing is
 // off. One load both tells whether to trace and, compared with the thread's own session,
-// whether the thread's sampler is current. g_session (the latest session) is published with
-// release before g_active is set, and the slow path reads it with acquire, so a thread that
+// whether the thread's sampler is current. `session` (the latest session) is published with
+// release before `active` is set, and the slow path reads it with acquire, so a thread that
 // sees a new session also sees its rate and seed.
-// Hidden: the entry points then read them with one RIP-relative load each, not through the
-// GOT (an extra lea per flag on every malloc and free; bench/alloc counts it).
+// The sampling arena's address range is kept as start and size, set once before the first
+// session (both 0 until then, an empty range), so that the check on every traced free is
+// one unsigned compare.
+struct alignas(64) HookFlags {
+  std::atomic<uint32_t> active{0};
+  std::atomic<uint32_t> session{0};
+  std::atomic<uintptr_t> arena_begin{0};
+  std::atomic<uintptr_t> arena_size{0};
+};
+// Hidden: the entry points then read it with RIP-relative loads, not through the GOT (an
+// extra lea per flag on every malloc and free; bench/alloc counts it).
 #define VIGIL_HOOK_HIDDEN __attribute__((visibility("hidden")))
-extern std::atomic<uint32_t> g_active VIGIL_HOOK_HIDDEN;
-extern std::atomic<uint32_t> g_session VIGIL_HOOK_HIDDEN;
-// The sampling arena's address range as start and size, set once before the first session
-// (both 0 until then, an empty range). A start and a size make the check on every traced
-// free one unsigned compare.
-extern std::atomic<uintptr_t> g_arena_begin VIGIL_HOOK_HIDDEN;
-extern std::atomic<uintptr_t> g_arena_size VIGIL_HOOK_HIDDEN;
+extern constinit HookFlags g_flags VIGIL_HOOK_HIDDEN;
 
-inline uint32_t active_session() { return g_active.load(std::memory_order_relaxed); }
+inline uint32_t active_session() { return g_flags.active.load(std::memory_order_relaxed); }
 inline bool tracing() { return VIGIL_UNLIKELY(active_session() != 0); }
 
 inline bool in_arena(const void* p) {
   auto a = reinterpret_cast<uintptr_t>(p);
-  return a - g_arena_begin.load(std::memory_order_relaxed) <
-         g_arena_size.load(std::memory_order_relaxed);
+  return a - g_flags.arena_begin.load(std::memory_order_relaxed) <
+         g_flags.arena_size.load(std::memory_order_relaxed);
 }
 
 // The out-of-line tracing paths. `align` 0 means the default alignment; `zero` clears the
