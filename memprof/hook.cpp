@@ -205,8 +205,8 @@ VIGIL_HOOK_FN void traced_free_slow(void* p) noexcept {
 // A realloc of a sampled block is a collect plus a new allocation (which may be sampled or
 // not); a realloc that lands on a sample point is a new sampled block. Everything else is
 // mi_realloc.
-VIGIL_HOOK_FN void* traced_realloc(void* p, size_t n) noexcept {
-  if (p == nullptr) return traced_alloc(n, 0, false, detail::active_session());
+VIGIL_HOOK_FN void* traced_realloc(void* p, size_t n, uint32_t session) noexcept {
+  if (p == nullptr) return traced_alloc(n, 0, false, session);
   ThreadState& t = tl;
   if (t.busy) return mi_realloc(p, n);
   uint32_t ns = 0;

@@ -50,8 +50,9 @@ VIGIL_HOOK_FN void* calloc(size_t count, size_t size) noexcept {
 }
 
 VIGIL_HOOK_FN void* realloc(void* p, size_t n) noexcept {
-  if (!tracing()) return mi_realloc(p, n);
-  return traced_realloc(p, n);
+  uint32_t s = active_session();
+  if (s == 0) return mi_realloc(p, n);
+  return traced_realloc(p, n, s);
 }
 
 VIGIL_HOOK_FN void* reallocarray(void* p, size_t count, size_t size) noexcept {

@@ -80,7 +80,8 @@ inline bool in_arena(const void* p) {
 // holds no frame of the entry point.
 void* traced_alloc_slow(size_t n, size_t align, bool zero) noexcept;
 void traced_free_slow(void* p) noexcept;
-void* traced_realloc(void* p, size_t n) noexcept;
+// `session`: see traced_alloc.
+void* traced_realloc(void* p, size_t n, uint32_t session) noexcept;
 
 inline void* plain_alloc(size_t n, size_t align, bool zero) {
   if (align == 0) return zero ? mi_zalloc(n) : mi_malloc(n);
