@@ -26,7 +26,7 @@ extern const char __stop_vigil_hook_text[];
 
 namespace vigil::memprof {
 
-using detail::g_session;
+using detail::g_flags;
 using detail::in_arena;
 using detail::ThreadState;
 using detail::tl;
@@ -82,7 +82,7 @@ uint64_t now_us() {
 // the inline fast path (hook_internal.h) has already taken `n` off the countdown. A new
 // session first gets a sampler of its own, which then takes the whole allocation.
 uint32_t take_samples(ThreadState& t, size_t n) {
-  uint32_t session = g_session.load(std::memory_order_acquire);
+  uint32_t session = g_flags.session.load(std::memory_order_acquire);
   if (t.session != session) {
     if (t.index == 0) t.index = g_thread_count.fetch_add(1, std::memory_order_relaxed) + 1;
     sampler_init(&t.sampler, g_rate.load(std::memory_order_relaxed),
@@ -95,7 +95,10 @@ uint32_t take_samples(ThreadState& t, size_t n) {
 
 // REQUIRES: sampled_alloc has just seen room in the ring (should it fill meanwhile, the
 // push below drops and counts the record).
-VIGIL_HOOK_FN void record_alloc(void* p, size_t n, uint32_t nsamples) {
+VIGIL_HOOK_INLINE void record_alloc(void* p, size_t n, uint32_t nsamples) {
+  // The slots for this record and the next (most often the free of a sampled block): their
+  // lines arrive while the stack is unwound.
+  g_ring.prefetch(2);
   void* frames[kMaxFrames + kInnerScan];
   int got = g_backtrace.load(std::memory_order_acquire)(frames, kMaxFrames + kInnerScan);
   int skip = 0;
@@ -107,6 +110,9 @@ VIGIL_HOOK_FN void record_alloc(void* p, size_t n, uint32_t nsamples) {
   if (keep < 0) keep = 0;
   uint32_t session = tl.session;
   uint64_t t = now_us();
+  // Counted before the push and taken back if it fails: a locked add after the push would
+  // wait for the record's stores to reach the ring's (cold) lines.
+  g_samples.fetch_add(1, std::memory_order_relaxed);
   bool ok = g_ring.push(
       [&](SampleRecord& r) {
         r.kind = SampleRecord::kAlloc;
@@ -119,13 +125,13 @@ VIGIL_HOOK_FN void record_alloc(void* p, size_t n, uint32_t nsamples) {
         memcpy(r.frames, frames + skip, sizeof(void*) * static_cast<size_t>(keep));
       },
       kFreeHeadroom);
-  if (ok) g_samples.fetch_add(1, std::memory_order_relaxed);
+  if (!ok) g_samples.fetch_sub(1, std::memory_order_relaxed);
 }
 
 // Pushes a free record for a block of the sampling arena. Called before the block goes back
 // to mimalloc, so a reuse of the address is recorded after it (see ring.h).
 void record_free(void* p) {
-  uint32_t session = g_session.load(std::memory_order_relaxed);
+  uint32_t session = g_flags.session.load(std::memory_order_relaxed);
   uint64_t t = now_us();
   bool ok = g_ring.push([&](SampleRecord& r) {
     r.kind = SampleRecord::kFree;
@@ -139,8 +145,8 @@ void record_free(void* p) {
 
 // Allocates a sampled block from this thread's arena heap and records it. `align` 0 means
 // the default alignment. Falls back to the ordinary heap (untracked) if the arena is full.
-VIGIL_HOOK_FN void* sampled_alloc(ThreadState& t, size_t n, size_t align, bool zero,
-                                  uint32_t nsamples) {
+VIGIL_HOOK_INLINE void* sampled_alloc(ThreadState& t, size_t n, size_t align, bool zero,
+                                      uint32_t nsamples) {
   // No room for its record: an ordinary block, so that its free takes no headroom either,
   // and no unwinding (about a microsecond) is paid for a record that would be dropped.
   if (g_ring.looks_full(kFreeHeadroom)) {
@@ -171,15 +177,12 @@ VIGIL_HOOK_FN void* sampled_alloc(ThreadState& t, size_t n, size_t align, bool z
 
 namespace detail {
 
-std::atomic<bool> g_tracing{false};
-std::atomic<uint32_t> g_session{0};
-std::atomic<uintptr_t> g_arena_begin{0};
-std::atomic<uintptr_t> g_arena_end{0};
+constinit HookFlags g_flags;
 constinit thread_local ThreadState tl;
 
 // The tracing path of every allocating entry point, once traced_alloc() (hook_internal.h)
 // has seen the countdown run out or a new session.
-VIGIL_HOOK_FN void* traced_alloc_slow(size_t n, size_t align, bool zero) {
+VIGIL_HOOK_FN void* traced_alloc_slow(size_t n, size_t align, bool zero) noexcept {
   ThreadState& t = tl;
   if (t.busy) {
     g_reentered.fetch_add(1, std::memory_order_relaxed);
@@ -194,7 +197,7 @@ VIGIL_HOOK_FN void* traced_alloc_slow(size_t n, size_t align, bool zero) {
   return plain_alloc(n, align, zero);
 }
 
-VIGIL_HOOK_FN void traced_free_slow(void* p) {
+VIGIL_HOOK_FN void traced_free_slow(void* p) noexcept {
   if (!tl.busy) record_free(p);
   mi_free(p);
 }
@@ -202,8 +205,8 @@ VIGIL_HOOK_FN void traced_free_slow(void* p) {
 // A realloc of a sampled block is a collect plus a new allocation (which may be sampled or
 // not); a realloc that lands on a sample point is a new sampled block. Everything else is
 // mi_realloc.
-VIGIL_HOOK_FN void* traced_realloc(void* p, size_t n) {
-  if (p == nullptr) return traced_alloc(n, 0, false);
+VIGIL_HOOK_FN void* traced_realloc(void* p, size_t n, uint32_t session) noexcept {
+  if (p == nullptr) return traced_alloc(n, 0, false, session);
   ThreadState& t = tl;
   if (t.busy) return mi_realloc(p, n);
   uint32_t ns = 0;
@@ -242,15 +245,15 @@ Status load_unwinder() {
 }
 
 bool reserve_arena() {
-  if (detail::g_arena_end.load(std::memory_order_relaxed) != 0) return true;
+  if (g_flags.arena_size.load(std::memory_order_relaxed) != 0) return true;
   mi_arena_id_t id{};
   if (mi_reserve_os_memory_ex(kArenaBytes, false, false, true, &id) != 0) return false;
   size_t size = 0;
   void* start = mi_arena_area(id, &size);
   if (start == nullptr || size == 0) return false;
   g_arena_id = id;
-  detail::g_arena_begin.store(reinterpret_cast<uintptr_t>(start), std::memory_order_relaxed);
-  detail::g_arena_end.store(reinterpret_cast<uintptr_t>(start) + size, std::memory_order_relaxed);
+  g_flags.arena_begin.store(reinterpret_cast<uintptr_t>(start), std::memory_order_relaxed);
+  g_flags.arena_size.store(size, std::memory_order_relaxed);
   return true;
 }
 
@@ -268,13 +271,13 @@ Result<uint32_t> hook_start(double rate, uint64_t seed) {
   if (seed == 0) seed = now_us() ^ (static_cast<uint64_t>(getpid()) << 32);
   g_rate.store(rate, std::memory_order_relaxed);
   g_seed.store(seed, std::memory_order_relaxed);
-  uint32_t session = g_session.load(std::memory_order_relaxed) + 1;
-  g_session.store(session, std::memory_order_release);
-  detail::g_tracing.store(true, std::memory_order_release);
+  uint32_t session = g_flags.session.load(std::memory_order_relaxed) + 1;
+  g_flags.session.store(session, std::memory_order_release);
+  g_flags.active.store(session, std::memory_order_release);
   return session;
 }
 
-void hook_stop() { detail::g_tracing.store(false, std::memory_order_relaxed); }
+void hook_stop() { g_flags.active.store(0, std::memory_order_relaxed); }
 
 HookQuiet::HookQuiet() {
   ThreadState& t = tl;
@@ -286,9 +289,21 @@ HookQuiet::~HookQuiet() {
   if (--t.quiet == 0) t.sampler.countdown = t.quiet_countdown;
 }
 
-bool hook_tracing() { return detail::g_tracing.load(std::memory_order_relaxed); }
+bool hook_tracing() { return detail::active_session() != 0; }
 
-bool hook_pop(SampleRecord* out) { return g_ring.pop(out); }
+bool hook_pop(SampleRecord* out) {
+  // Only the frames in use: the rest of a 560-byte record is lines no producer wrote.
+  return g_ring.pop_with([out](const SampleRecord& r) {
+    out->kind = r.kind;
+    out->nframes = r.nframes;
+    out->nsamples = r.nsamples;
+    out->session = r.session;
+    out->size = r.size;
+    out->ptr = r.ptr;
+    out->time_us = r.time_us;
+    memcpy(out->frames, r.frames, sizeof(r.frames[0]) * r.nframes);
+  });
+}
 
 HookStats hook_stats() {
   HookStats s;

@@ -90,7 +90,8 @@ void hook_stop();
 
 bool hook_tracing();
 
-// Pops the oldest record. Returns false when the ring is empty. REQUIRES: one consumer.
+// Pops the oldest record. Returns false when the ring is empty. Only the first nframes
+// entries of out->frames are written; the rest keep what they held. REQUIRES: one consumer.
 bool hook_pop(SampleRecord* out);
 
 HookStats hook_stats();

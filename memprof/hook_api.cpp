@@ -11,6 +11,7 @@
 #include "memprof/hook_internal.h"
 
 // The C allocator API. Each entry point is the mi_* call when tracing is off.
+using vigil::memprof::detail::active_session;
 using vigil::memprof::detail::traced_alloc;
 using vigil::memprof::detail::traced_free;
 using vigil::memprof::detail::traced_realloc;
@@ -27,8 +28,9 @@ size_t page_size() { return static_cast<size_t>(sysconf(_SC_PAGESIZE)); }
 extern "C" {
 
 VIGIL_HOOK_FN void* malloc(size_t n) noexcept {
-  if (!tracing()) return mi_malloc(n);
-  return traced_alloc(n, 0, false);
+  uint32_t s = active_session();
+  if (s == 0) return mi_malloc(n);
+  return traced_alloc(n, 0, false, s);
 }
 
 VIGIL_HOOK_FN void free(void* p) noexcept {
@@ -37,18 +39,20 @@ VIGIL_HOOK_FN void free(void* p) noexcept {
 }
 
 VIGIL_HOOK_FN void* calloc(size_t count, size_t size) noexcept {
-  if (!tracing()) return mi_calloc(count, size);
+  uint32_t s = active_session();
+  if (s == 0) return mi_calloc(count, size);
   size_t n;
   if (__builtin_mul_overflow(count, size, &n)) {
     errno = ENOMEM;
     return nullptr;
   }
-  return traced_alloc(n, 0, true);
+  return traced_alloc(n, 0, true, s);
 }
 
 VIGIL_HOOK_FN void* realloc(void* p, size_t n) noexcept {
-  if (!tracing()) return mi_realloc(p, n);
-  return traced_realloc(p, n);
+  uint32_t s = active_session();
+  if (s == 0) return mi_realloc(p, n);
+  return traced_realloc(p, n, s);
 }
 
 VIGIL_HOOK_FN void* reallocarray(void* p, size_t count, size_t size) noexcept {
@@ -61,35 +65,40 @@ VIGIL_HOOK_FN void* reallocarray(void* p, size_t count, size_t size) noexcept {
 }
 
 VIGIL_HOOK_FN int posix_memalign(void** out, size_t align, size_t n) noexcept {
-  if (!tracing() || !valid_alignment(align) || align % sizeof(void*) != 0) {
+  uint32_t s = active_session();
+  if (s == 0 || !valid_alignment(align) || align % sizeof(void*) != 0) {
     return mi_posix_memalign(out, align, n);
   }
-  void* p = traced_alloc(n, align, false);
+  void* p = traced_alloc(n, align, false, s);
   if (p == nullptr) return ENOMEM;
   *out = p;
   return 0;
 }
 
 VIGIL_HOOK_FN void* aligned_alloc(size_t align, size_t n) noexcept {
-  if (!tracing() || !valid_alignment(align)) return mi_aligned_alloc(align, n);
-  return traced_alloc(n, align, false);
+  uint32_t s = active_session();
+  if (s == 0 || !valid_alignment(align)) return mi_aligned_alloc(align, n);
+  return traced_alloc(n, align, false, s);
 }
 
 VIGIL_HOOK_FN void* memalign(size_t align, size_t n) noexcept {
-  if (!tracing() || !valid_alignment(align)) return mi_memalign(align, n);
-  return traced_alloc(n, align, false);
+  uint32_t s = active_session();
+  if (s == 0 || !valid_alignment(align)) return mi_memalign(align, n);
+  return traced_alloc(n, align, false, s);
 }
 
 VIGIL_HOOK_FN void* valloc(size_t n) noexcept {
-  if (!tracing()) return mi_valloc(n);
-  return traced_alloc(n, page_size(), false);
+  uint32_t s = active_session();
+  if (s == 0) return mi_valloc(n);
+  return traced_alloc(n, page_size(), false, s);
 }
 
 VIGIL_HOOK_FN void* pvalloc(size_t n) noexcept {
-  if (!tracing()) return mi_pvalloc(n);
+  uint32_t s = active_session();
+  if (s == 0) return mi_pvalloc(n);
   size_t page = page_size();
   size_t rounded = (n + page - 1) / page * page;
-  return traced_alloc(rounded == 0 ? page : rounded, page, false);
+  return traced_alloc(rounded == 0 ? page : rounded, page, false, s);
 }
 
 VIGIL_HOOK_FN size_t malloc_usable_size(void* p) noexcept { return mi_usable_size(p); }
@@ -102,21 +111,24 @@ VIGIL_HOOK_FN size_t malloc_usable_size(void* p) noexcept { return mi_usable_siz
 namespace {
 
 VIGIL_HOOK_FN void* new_impl(size_t n) {
-  if (!tracing()) return mi_new(n);
-  void* p = traced_alloc(n, 0, false);
+  uint32_t s = active_session();
+  if (s == 0) return mi_new(n);
+  void* p = traced_alloc(n, 0, false, s);
   return p != nullptr ? p : mi_new(n);
 }
 
 VIGIL_HOOK_FN void* new_aligned_impl(size_t n, std::align_val_t al) {
   auto align = static_cast<size_t>(al);
-  if (!tracing()) return mi_new_aligned(n, align);
-  void* p = traced_alloc(n, align, false);
+  uint32_t s = active_session();
+  if (s == 0) return mi_new_aligned(n, align);
+  void* p = traced_alloc(n, align, false, s);
   return p != nullptr ? p : mi_new_aligned(n, align);
 }
 
 VIGIL_HOOK_FN void* new_nothrow_impl(size_t n, size_t align) noexcept {
-  if (!tracing()) return align == 0 ? mi_new_nothrow(n) : mi_new_aligned_nothrow(n, align);
-  return traced_alloc(n, align, false);
+  uint32_t s = active_session();
+  if (s == 0) return align == 0 ? mi_new_nothrow(n) : mi_new_aligned_nothrow(n, align);
+  return traced_alloc(n, align, false, s);
 }
 
 VIGIL_HOOK_FN void delete_impl(void* p) noexcept {

@@ -36,7 +36,8 @@ class Ring {
   // this push; `fill` is then not called. The hook pushes allocs with a reserve and frees
   // without, so a free finds room while allocs are already being refused.
   // The reserve is exact for the claimed position: a push at position p succeeds only if
-  // p - head < N - reserve for a head it has read, and head only grows.
+  // p - head < N - reserve for a head a producer has read (head_seen_ or head_, see
+  // has_room_at), and head only grows.
   template <class Fill>
   bool push(Fill&& fill, size_t reserve = 0) {
     size_t pos = tail_.load(std::memory_order_relaxed);
@@ -44,7 +45,7 @@ class Ring {
       Slot& slot = slots_[pos & (N - 1)];
       size_t seq = slot.load_seq(pos);
       auto diff = static_cast<intptr_t>(seq) - static_cast<intptr_t>(pos);
-      if (diff == 0 && reserve != 0 && used_at(pos) >= static_cast<intptr_t>(N - reserve)) {
+      if (diff == 0 && reserve != 0 && !has_room_at(pos, reserve)) {
         dropped_.fetch_add(1, std::memory_order_relaxed);
         return false;
       }
@@ -65,6 +66,14 @@ class Ring {
 
   // Copies the oldest published record into *out. Returns false when there is none.
   bool pop(T* out) {
+    return pop_with([out](const T& v) { *out = v; });
+  }
+
+  // Lets `take(const T&)` read the oldest published record in place (and copy only the
+  // parts it needs: the fewer of the slot's lines the consumer reads, the fewer a producer
+  // has to take back when the ring comes round). Returns false when there is none.
+  template <class Take>
+  bool pop_with(Take&& take) {
     size_t pos = head_.load(std::memory_order_relaxed);
     for (;;) {
       Slot& slot = slots_[pos & (N - 1)];
@@ -72,7 +81,7 @@ class Ring {
       auto diff = static_cast<intptr_t>(seq) - static_cast<intptr_t>(pos + 1);
       if (diff == 0) {
         if (head_.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) {
-          *out = slot.value;
+          take(static_cast<const T&>(slot.value));
           slot.store_seq(pos, pos + N);
           return true;
         }
@@ -84,12 +93,20 @@ class Ring {
     }
   }
 
+  // Starts fetching, for writing, the first line of the next `count` slots a push would take
+  // (a hint; it changes nothing). The consumer wrote each slot's sequence when it emptied
+  // it, so a push otherwise starts with a cache miss on that line; a producer that has other
+  // work to do before it pushes (the hook unwinds the stack) calls this first.
+  void prefetch(size_t count) const {
+    size_t pos = tail_.load(std::memory_order_relaxed);
+    for (size_t i = 0; i < count; ++i) __builtin_prefetch(&slots_[(pos + i) & (N - 1)], 1);
+  }
+
   // True when the ring looks full right now, keeping `reserve` slots free (a racy hint, for
   // skipping work that would be dropped anyway). A producer that acts on it calls
   // count_drop().
   bool looks_full(size_t reserve = 0) const {
-    return tail_.load(std::memory_order_relaxed) - head_.load(std::memory_order_relaxed) >=
-           N - reserve;
+    return !has_room_at(tail_.load(std::memory_order_relaxed), reserve);
   }
   void count_drop() { dropped_.fetch_add(1, std::memory_order_relaxed); }
 
@@ -97,10 +114,23 @@ class Ring {
   uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
 
  private:
-  // Slots in use if a push took position `pos` now. Signed: a head read after `pos` may
-  // already be past it (the CAS then fails and the push retries).
-  intptr_t used_at(size_t pos) const {
-    return static_cast<intptr_t>(pos - head_.load(std::memory_order_relaxed));
+  // True when a push at position `pos` would leave at least `reserve` slots free, for a
+  // head read now. The consumer writes head_ on every pop, so reading it costs a producer a
+  // cache miss; producers first try head_seen_, an older head kept on the producers' own
+  // line. Since head only grows, room for an older head is room for the current one, and
+  // head_ is read only when the older one says no: the answer is the same as with head_.
+  // Signed: a head read after `pos` may already be past it (the CAS then fails and the push
+  // retries).
+  bool has_room_at(size_t pos, size_t reserve) const {
+    auto limit = static_cast<intptr_t>(N - reserve);
+    if (static_cast<intptr_t>(pos - head_seen_.load(std::memory_order_relaxed)) < limit) {
+      return true;
+    }
+    size_t head = head_.load(std::memory_order_relaxed);
+    if (head != head_seen_.load(std::memory_order_relaxed)) {
+      head_seen_.store(head, std::memory_order_relaxed);
+    }
+    return static_cast<intptr_t>(pos - head) < limit;
   }
 
   struct Slot {
@@ -116,10 +146,18 @@ class Ring {
     }
     T value{};
   };
+  // Each slot starts a cache line, so that a push of a small record (a free) touches one
+  // line, not the end of its neighbour's too.
+  struct alignas(64) AlignedSlot : Slot {};
   alignas(64) std::atomic<size_t> tail_{0};
+  // A head the producers have seen (see has_room_at); it may lag head_, never lead it.
+  // Producers that race may store an older one over a newer one: still never ahead. On
+  // tail_'s line, which the producers write anyway and the consumer never reads. Mutable:
+  // looks_full() is const and refreshes it.
+  mutable std::atomic<size_t> head_seen_{0};
   alignas(64) std::atomic<size_t> head_{0};
   alignas(64) std::atomic<uint64_t> dropped_{0};
-  Slot slots_[N];
+  AlignedSlot slots_[N];
 };
 
 }  // namespace vigil::memprof
