@@ -95,7 +95,8 @@ copy_trace_libraries() {
 
 # Copies the modules named in $VIGIL_MODULES and everything they need from
 # /lib/modules/$1 into the staging root $2, uncompressed (finit_module on this kernel
-# refuses compressed ones), and writes a modules.dep holding only their lines.
+# refuses compressed ones), and writes a modules.dep and a modules.alias holding only their
+# lines (with the aliases, vigil as PID 1 loads only the drivers of the devices present).
 # Prints the module paths.
 copy_modules() {
   local rel=$1 root=$2 src=/lib/modules/$1 name line path dep out
@@ -118,6 +119,12 @@ copy_modules() {
     printf '%s:%s\n' "${path%.ko*}.ko" "$dep" >>"$out/modules.dep"
     printf '%s\n' "${path%.ko*}.ko"
   done <"$src/modules.dep"
+  # The aliases of the copied modules ('-' and '_' alike in module names, as the kernel has it).
+  sed -E 's|:.*||; s|.*/||; s|\.ko.*||; s|-|_|g' "$out/modules.dep" | sort -u >"$out/names"
+  awk 'NR == FNR {have[$1] = 1; next}
+       $1 == "alias" && NF == 3 {name = $3; gsub(/-/, "_", name); if (name in have) print}' \
+    "$out/names" "$src/modules.alias" >"$out/modules.alias"
+  rm -f "$out/names"
 }
 
 uncompress_module() {

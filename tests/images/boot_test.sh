@@ -6,7 +6,9 @@
 #     stacks name vigil's functions (the image's /init keeps its symbol table);
 #   - an influx-tcp output pointed at a receiver on the host (10.0.2.2, the gateway of
 #     user networking) delivers points;
-#   - `shutdown` powers the VM off and run-qemu exits 0 within a few seconds, with no panic.
+#   - `shutdown` powers the VM off and run-qemu exits 0 within a few seconds, with no panic;
+#   - only the drivers of the devices present load: the kernel logs no e1000 in that VM,
+#     and a second VM with an e1000 NIC (and no virtio one) comes up and answers `l`.
 # A check whose feature this build of vigil lacks (found by running it on the host first)
 # is skipped with that reason. On failure the console log is printed.
 #
@@ -44,6 +46,8 @@ fi
 # Sample about every 20th word, so that the control commands sent while tracing surely
 # appear in the trace.
 params+=(vigil.set=memtrace.sampling_rate=0.05)
+# The kernel's driver messages on the console, to see which drivers loaded.
+params+=(loglevel=7)
 control_port=$(free_port)
 memtrace_port=$(free_port)
 "$VIGIL_ROOT/images/run-qemu" --control-port "$control_port" --memtrace-port "$memtrace_port" \
@@ -130,6 +134,37 @@ if ((HAVE_CONTROL)); then
   fi
 else
   skip "shutdown over the control port: no control port in this build"
+fi
+
+if grep -q 'virtio_net virtio[0-9]* eth0\|virtio-pci' "$console" && ! grep -q 'e1000' "$console"; then
+  pass "the virtio VM loaded its NIC's drivers and not e1000's"
+else
+  fail "the virtio VM's kernel log names e1000, or no virtio device"
+  show_console
+fi
+
+# A VM with an e1000 NIC: vigil must load e1000 (and not stop for want of a NIC).
+e1000_console=$T_WORK/console-e1000.log
+control_port=$(free_port)
+"$VIGIL_ROOT/images/run-qemu" --nic e1000 --control-port "$control_port" --memtrace-port 0 \
+  -- loglevel=7 </dev/null >"$e1000_console" 2>&1 &
+qemu_pid=$!
+T_PIDS+=("$qemu_pid")
+if wait_for_match "$e1000_console" '^vigil ready' 40 && grep -q 'e1000.*eth0' "$e1000_console"; then
+  if ((HAVE_CONTROL)); then
+    reply=$(control 127.0.0.1 "$control_port" l)
+    if [[ $reply == "ok: *:info" ]]; then
+      pass "the e1000 VM loaded e1000 and answers 'l'"
+    else
+      fail "the e1000 VM answered 'l' with '$reply'"
+    fi
+    control 127.0.0.1 "$control_port" shutdown >/dev/null || true
+  else
+    pass "the e1000 VM loaded e1000 and is ready"
+  fi
+else
+  fail "the e1000 VM: no 'vigil ready' with an e1000 eth0 within 40 s"
+  cat "$e1000_console"
 fi
 
 if ((T_FAILED > 0)); then show_console; fi
