@@ -23,7 +23,6 @@
 #include "metrics/influx.h"
 
 #include <array>
-#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -32,13 +31,16 @@
 #include <string_view>
 #include <variant>
 
+#include "metrics/decimal.h"
+
 namespace vigil::metrics {
 namespace {
 
 enum class NameKind { measurement, key };
 
-// The longest number text: a shortest-round-trip double is at most 24 bytes, an int64 20.
+// The longest number text (decimal::kMaxChars, 24), with room to spare.
 constexpr size_t kNumberBound = 32;
+static_assert(decimal::kMaxChars <= kNumberBound);
 
 char repair_space(char c) {
   return (c == '\r' || c == '\n' || c == '\t' || c == '\v' || c == '\f') ? ' ' : c;
@@ -112,11 +114,6 @@ bool field_is_valid(const Field& f) {
   return true;
 }
 
-template <class T>
-char* put_number(char* p, T v) {
-  return std::to_chars(p, p + kNumberBound, v).ptr;
-}
-
 // How many bytes of `s` fit in kMaxStringBytes once escaped, cut back to a UTF-8
 // boundary when it does not all fit.
 size_t string_cut(std::string_view s) {
@@ -152,15 +149,15 @@ char* put_string_value(char* p, std::string_view s, bool* truncated) {
 char* put_value(char* p, const FieldValue& value, bool* truncated) {
   switch (value.index()) {
     case 0:
-      return put_number(p, *std::get_if<double>(&value));
+      return decimal::put_double(p, *std::get_if<double>(&value));
     case 1:
-      p = put_number(p, *std::get_if<int64_t>(&value));
+      p = decimal::put_i64(p, *std::get_if<int64_t>(&value));
       *p++ = 'i';
       return p;
     case 2: {
       constexpr uint64_t kMax = std::numeric_limits<int64_t>::max();
       uint64_t u = *std::get_if<uint64_t>(&value);
-      p = put_number(p, u > kMax ? kMax : u);
+      p = decimal::put_u64(p, u > kMax ? kMax : u);
       *p++ = 'i';
       return p;
     }
@@ -300,7 +297,7 @@ bool encode_point(const Point& point, std::string* out, EncodeCounters* c) {
     return false;
   }
   *p++ = ' ';
-  p = put_number(p, point.time_ns);
+  p = decimal::put_i64(p, point.time_ns);
   *p++ = '\n';
   out->resize(start + static_cast<size_t>(p - begin));
   return true;
