@@ -4,26 +4,32 @@
 // back to the same double (ties between two such decimals go to the closer one), in fixed
 // or scientific notation, whichever has fewer characters (fixed on a tie).
 //
-// The fast path looks for the smallest k in 0..kMaxK for which some integer n gives
-// n / 10^k reading back to a = |v|, while a * 10^k stays under 2^50:
-//   - The test is exact: n < 2^50 and 10^k (k <= 22) are exact doubles, so n / 10^k in
+// For a = |v| below 2^50, the fast path takes the largest k <= 22 with a * 10^k below 2^50
+// (from a's binary exponent), x = a * 10^k as computed, n = round(x), and writes n / 10^k
+// without n's trailing zeros when it reads back to a:
+//   - The test is exact: n <= 2^50 and 10^k (k <= 22) are exact doubles, so n / 10^k in
 //     double arithmetic is the correctly rounded quotient, ties to even, which is what
 //     reading the decimal back gives.
-//   - Only one n can pass at a given k, and it is round(x) for x = a * 10^k as computed:
-//     a double reads back from within half an ulp of it, at most a * 2^-53, so a passing n
-//     is within x * 2^-53 (about 1/8 under 2^50) of a * 10^k, and x is within x * 2^-53 of
-//     a * 10^k too. The same bound makes |x - n| <= x * 2^-51 a filter that never drops a
-//     passing n; it spares the division for most k.
-//   - The smallest such k gives the fewest significant digits: a decimal with fewer digits
-//     would be a multiple of 10^-j for some j < k that passes, or (at k = 0) an integer
-//     other than n within 1/8 of a. There is then one candidate, so no tie to break.
-// n without its trailing zeros is then the digit string std::to_chars writes, and the
-// notation is chosen by the same character count. Doubles with no such k (17 significant
-// digits, |v| >= 2^50, NaN, infinities) go to std::to_chars itself.
+//   - At this k at most one integer can pass, and if one does it is round(x): a double
+//     reads back from within half an ulp of it, at most a * 2^-53, so a passing integer is
+//     within a * 10^k * 2^-53 < 1/8 of a * 10^k, and x is within 1/8 of a * 10^k too.
+//   - If the shortest decimal of a has j <= k digits after the point, it is m / 10^j, and
+//     m * 10^(k-j) passes at k: it is n. Conversely n = m * 10^z with m not a multiple of
+//     10 passes at j = k - z, and no decimal with fewer digits after the point passes (it
+//     would give a second integer passing at k), so m / 10^(k-z) is the shortest decimal;
+//     being the only one of its length, no tie is to be broken.
+//   - If n does not pass, the shortest decimal of a needs more than k digits after the
+//     point: with a * 10^k >= 2^45 that is 15 to 17 significant digits, or a below 1e-7
+//     (k = 22) with more than 22 digits after the point.
+// The notation is then chosen by the same character count. Doubles with no such short form
+// (most doubles computed by a division), |v| >= 2^50, NaN and infinities go to
+// std::to_chars itself: one multiplication and one division spent for nothing.
 #include "metrics/decimal.h"
 
+#include <bit>
 #include <charconv>
 #include <cmath>
+#include <utility>
 
 namespace vigil::metrics::decimal {
 namespace {
@@ -39,26 +45,40 @@ constexpr std::array<double, 23> kPow10 = [] {
   return t;
 }();
 
-// Beyond this the fast path would need 17 significant digits or k > 17; a double with a
-// short decimal form and a larger k is below 1e-17 and rare among metrics.
-constexpr int kMaxK = 17;
 constexpr double kLimit = 0x1p50;
 
-// Writes (-)n / 10^k as std::to_chars would, n < 2^50, k <= kMaxK.
+// By the biased binary exponent b of a (a < 2^(b - 1022)): the largest k <= 22 with
+// 10^k * 2^(b - 1022) <= 2^50, so that a * 10^k < 2^50. Only b <= 1072 (a < 2^50) is used.
+constexpr std::array<int8_t, 1073> kScale = [] {
+  std::array<int8_t, 1073> t{};
+  for (int b = 0; b < 1073; ++b) {
+    int room = 50 - (b - 1022);  // Subnormals (b = 0) are below 2^-1022 too.
+    double limit = 1;
+    for (int i = 0; i < room && limit < 1e23; ++i) limit *= 2;
+    int k = 0;
+    while (k < 22 && kPow10[k + 1] <= limit) ++k;
+    t[b] = static_cast<int8_t>(k);
+  }
+  return t;
+}();
+
+// Writes (-)n / 10^k as std::to_chars would, for n <= 2^50 and k <= 22.
 char* put_short(char* p, bool negative, uint64_t n, int k) {
   if (negative) *p++ = '-';
   if (n == 0) {
     *p++ = '0';
     return p;
   }
-  int q = -k;  // The value is n * 10^q once n has lost its trailing zeros.
-  while (n % 10 == 0) {
-    n /= 10;
-    ++q;
+  int q = -k;  // The value is n * 10^q once n has lost its trailing zeros (15 at most).
+  for (auto [power, zeros] : {std::pair{uint64_t{100000000}, 8}, {10000, 4}, {100, 2}, {10, 1}}) {
+    if (n % power == 0) {
+      n /= power;
+      q += zeros;
+    }
   }
   char digits[20];
   const int d = static_cast<int>(put_u64(digits, n) - digits);
-  const int e = d - 1 + q;  // The exponent in scientific notation, within -17..15 here.
+  const int e = d - 1 + q;  // The exponent in scientific notation, within -22..15 here.
   const int fixed_len = q >= 0 ? d + q : (d + q > 0 ? d + 1 : 2 - q);
   const int sci_len = d + (d > 1 ? 1 : 0) + 4;
   if (fixed_len <= sci_len) {
@@ -95,22 +115,10 @@ char* put_short(char* p, bool negative, uint64_t n, int k) {
 
 char* put_double(char* p, double v) {
   const double a = std::fabs(v);
-  if (a < kLimit) {       // False for NaN and infinities.
-    uint64_t failed = 0;  // The last n whose quotient did not read back; 0: none.
-    for (int k = 0; k <= kMaxK; ++k) {
-      const double x = a * kPow10[k];
-      if (!(x < kLimit)) break;
-      const uint64_t n = static_cast<uint64_t>(x + 0.5);
-      const double nd = static_cast<double>(n);
-      if (std::fabs(x - nd) > x * 0x1p-51) continue;
-      // n = 10 * failed is the same decimal as the one that failed: no need to divide.
-      if (failed != 0 && n == failed * 10) {
-        failed = n;
-        continue;
-      }
-      if (nd / kPow10[k] == a) return put_short(p, std::signbit(v), n, k);
-      failed = n;
-    }
+  if (a < kLimit) {  // False for NaN and infinities.
+    const int k = kScale[std::bit_cast<uint64_t>(a) >> 52];
+    const uint64_t n = static_cast<uint64_t>(a * kPow10[k] + 0.5);
+    if (static_cast<double>(n) / kPow10[k] == a) return put_short(p, std::signbit(v), n, k);
   }
   return std::to_chars(p, p + kMaxChars, v).ptr;
 }
