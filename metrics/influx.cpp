@@ -40,6 +40,8 @@ enum class NameKind { measurement, key };
 
 // The longest number text (decimal::kMaxChars, 24), with room to spare.
 constexpr size_t kNumberBound = 32;
+// The lines up to this bound are written on the stack first (see encode_point).
+constexpr size_t kStackLine = 1024;
 static_assert(decimal::kMaxChars <= kNumberBound);
 
 char repair_space(char c) {
@@ -189,6 +191,15 @@ size_t line_bound(const Point& point) {
   return n + 2 + kNumberBound;
 }
 
+// a < b byte-wise (as std::string_view's <). Most tag keys differ in their first byte,
+// decided here without a call to memcmp.
+bool key_less(std::string_view a, std::string_view b) {
+  if (!a.empty() && !b.empty() && a[0] != b[0]) {
+    return static_cast<unsigned char>(a[0]) < static_cast<unsigned char>(b[0]);
+  }
+  return a < b;
+}
+
 // Sorts tag indexes by effective key, stably. Insertion sort: points have a handful of
 // tags, and this allocates nothing.
 void sort_tag_indexes(const std::vector<Tag>& tags, uint32_t* idx, size_t n) {
@@ -197,7 +208,7 @@ void sort_tag_indexes(const std::vector<Tag>& tags, uint32_t* idx, size_t n) {
     uint32_t v = idx[i];
     std::string_view key = effective_key(tags[v].key);
     size_t j = i;
-    while (j > 0 && key < effective_key(tags[idx[j - 1]].key)) {
+    while (j > 0 && key_less(key, effective_key(tags[idx[j - 1]].key))) {
       idx[j] = idx[j - 1];
       --j;
     }
@@ -273,16 +284,9 @@ size_t put_fields(char** pp, const Point& point, EncodeCounters* c) {
   return written;
 }
 
-}  // namespace
-
-bool encode_point(const Point& point, std::string* out, EncodeCounters* c) {
-  const size_t start = out->size();
-  if (point.measurement.empty()) {
-    if (c) ++c->points_skipped;
-    return false;
-  }
-  out->resize(start + line_bound(point));
-  char* const begin = out->data() + start;
+// Writes the line of `point` from `begin`, which has room for line_bound(point) bytes.
+// Returns the end, or null when the point is skipped.
+char* put_line(char* const begin, const Point& point, EncodeCounters* c) {
   char* p = begin;
   std::string_view measurement = point.measurement;
   if (measurement[0] == '#') {
@@ -291,15 +295,39 @@ bool encode_point(const Point& point, std::string* out, EncodeCounters* c) {
   }
   p = put_name(p, measurement, NameKind::measurement);
   p = put_tags(p, point, c);
-  if (put_fields(&p, point, c) == 0) {
-    out->resize(start);
-    if (c) ++c->points_skipped;
-    return false;
-  }
+  if (put_fields(&p, point, c) == 0) return nullptr;
   *p++ = ' ';
   p = decimal::put_i64(p, point.time_ns);
   *p++ = '\n';
-  out->resize(start + static_cast<size_t>(p - begin));
+  return p;
+}
+
+}  // namespace
+
+// Most lines are written on the stack and appended: growing the string by line_bound()
+// would first fill those bytes with zeros (std::string has no uninitialized resize before
+// C++23), about twice the bytes the line takes. Longer lines are written in place.
+bool encode_point(const Point& point, std::string* out, EncodeCounters* c) {
+  if (point.measurement.empty()) {
+    if (c) ++c->points_skipped;
+    return false;
+  }
+  const size_t bound = line_bound(point);
+  char* end = nullptr;
+  if (bound <= kStackLine) {
+    char line[kStackLine];
+    end = put_line(line, point, c);
+    if (end != nullptr) out->append(line, end);
+  } else {
+    const size_t start = out->size();
+    out->resize(start + bound);
+    end = put_line(out->data() + start, point, c);
+    out->resize(end == nullptr ? start : start + static_cast<size_t>(end - (out->data() + start)));
+  }
+  if (end == nullptr) {
+    if (c) ++c->points_skipped;
+    return false;
+  }
   return true;
 }
 
