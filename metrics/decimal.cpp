@@ -29,7 +29,6 @@
 #include <bit>
 #include <charconv>
 #include <cmath>
-#include <utility>
 
 namespace vigil::metrics::decimal {
 namespace {
@@ -62,49 +61,50 @@ constexpr std::array<int8_t, 1073> kScale = [] {
   return t;
 }();
 
-// Writes (-)n / 10^k as std::to_chars would, for n <= 2^50 and k <= 22.
-char* put_short(char* p, bool negative, uint64_t n, int k) {
+// How many of the last bytes of [begin, end) are '0', for a run of at most 15 that stops
+// before begin: eight bytes are compared at once (little-endian: the last byte is the
+// highest).
+int trailing_zero_chars(const char* end) {
+  constexpr uint64_t kZeros = 0x3030303030303030u;
+  uint64_t w;
+  memcpy(&w, end - 8, 8);
+  if (w != kZeros) return std::countl_zero(w ^ kZeros) / 8;
+  memcpy(&w, end - 16, 8);
+  return 8 + std::countl_zero(w ^ kZeros) / 8;
+}
+
+// Writes (-)n / 10^k as std::to_chars would, for 0 < n <= 2^50 and k <= 22, where
+// a = n / 10^k. The digits are written once, into a scratch buffer; every copy out of it has
+// a fixed size (no call to memcpy), which kRoom leaves room for.
+char* put_short(char* p, bool negative, double a, uint64_t n, int k) {
   if (negative) *p++ = '-';
-  if (n == 0) {
-    *p++ = '0';
-    return p;
-  }
-  int q = -k;  // The value is n * 10^q once n has lost its trailing zeros (15 at most).
-  for (auto [power, zeros] : {std::pair{uint64_t{100000000}, 8}, {10000, 4}, {100, 2}, {10, 1}}) {
-    if (n % power == 0) {
-      n /= power;
-      q += zeros;
-    }
-  }
-  char digits[20];
-  const int d = static_cast<int>(put_u64(digits, n) - digits);
+  char scratch[48] = {};
+  char* const digits = scratch + 16;  // 16 bytes before for trailing_zero_chars.
+  const char* digits_end = put_u64(digits, n);
+  const int z = trailing_zero_chars(digits_end);
+  const int d = static_cast<int>(digits_end - digits) - z;  // Significant digits.
+  const int q = z - k;                                      // The value is digits * 10^q.
   const int e = d - 1 + q;  // The exponent in scientific notation, within -22..15 here.
   const int fixed_len = q >= 0 ? d + q : (d + q > 0 ? d + 1 : 2 - q);
   const int sci_len = d + (d > 1 ? 1 : 0) + 4;
   if (fixed_len <= sci_len) {
-    if (q >= 0) {  // An integer: the digits, then zeros.
-      memcpy(p, digits, d);
-      memset(p + d, '0', q);
-      return p + d + q;
-    }
-    if (d + q > 0) {  // Digits on both sides of the point.
+    if (q >= 0) return put_u64(p, static_cast<uint64_t>(a));  // a is that integer.
+    if (d + q > 0) {                                          // Digits on both sides of the point.
       const int before = d + q;
-      memcpy(p, digits, before);
+      memcpy(p, digits, 16);
       p[before] = '.';
-      memcpy(p + before + 1, digits + before, d - before);
+      memcpy(p + before + 1, digits + before, 16);
       return p + d + 1;
     }
-    memcpy(p, "0.", 2);  // Below 1: "0.", zeros, the digits.
-    memset(p + 2, '0', -q - d);
-    memcpy(p + 2 - q - d, digits, d);
+    memset(p, '0', 24);  // Below 1: "0.", zeros, the digits.
+    p[1] = '.';
+    memcpy(p + 2 - q - d, digits, 16);
     return p + 2 - q;
   }
-  *p++ = digits[0];
-  if (d > 1) {
-    *p++ = '.';
-    memcpy(p, digits + 1, d - 1);
-    p += d - 1;
-  }
+  p[0] = digits[0];
+  p[1] = '.';
+  memcpy(p + 2, digits + 1, 16);
+  p += d > 1 ? d + 1 : 1;
   *p++ = 'e';
   *p++ = e < 0 ? '-' : '+';
   detail::put_pair(p, static_cast<uint32_t>(e < 0 ? -e : e));
@@ -118,7 +118,10 @@ char* put_double(char* p, double v) {
   if (a < kLimit) {  // False for NaN and infinities.
     const int k = kScale[std::bit_cast<uint64_t>(a) >> 52];
     const uint64_t n = static_cast<uint64_t>(a * kPow10[k] + 0.5);
-    if (static_cast<double>(n) / kPow10[k] == a) return put_short(p, std::signbit(v), n, k);
+    if (static_cast<double>(n) / kPow10[k] == a) {
+      if (n == 0) return std::to_chars(p, p + kMaxChars, v).ptr;  // 0 and -0.
+      return put_short(p, std::signbit(v), a, n, k);
+    }
   }
   return std::to_chars(p, p + kMaxChars, v).ptr;
 }

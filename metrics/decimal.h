@@ -21,8 +21,10 @@
 
 namespace vigil::metrics::decimal {
 
-// The most bytes one call writes: "-2.2250738585072014e-308" is 24, INT64_MIN 20.
+// The most bytes of text one call writes: "-2.2250738585072014e-308" is 24, INT64_MIN 20.
 inline constexpr size_t kMaxChars = 24;
+// The room put_double needs at p: past its text it may write scratch bytes, up to this.
+inline constexpr size_t kRoom = 48;
 
 namespace detail {
 
@@ -108,7 +110,8 @@ inline char* put_i64(char* p, int64_t v) {
   return put_u64(p, u);
 }
 
-// Writes what std::to_chars(p, p + kMaxChars, v) writes; returns the end.
+// Writes what std::to_chars(p, p + kMaxChars, v) writes; returns the end. REQUIRES: kRoom
+// bytes of room at p.
 char* put_double(char* p, double v);
 
 }  // namespace vigil::metrics::decimal

@@ -38,11 +38,12 @@ namespace {
 
 enum class NameKind { measurement, key };
 
-// The longest number text (decimal::kMaxChars, 24), with room to spare.
-constexpr size_t kNumberBound = 32;
+// The room a number takes while written: decimal::put_double writes scratch bytes past its
+// text, up to kRoom.
+constexpr size_t kNumberBound = decimal::kRoom;
+static_assert(decimal::kMaxChars <= kNumberBound);
 // The lines up to this bound are written on the stack first (see encode_point).
 constexpr size_t kStackLine = 1024;
-static_assert(decimal::kMaxChars <= kNumberBound);
 
 char repair_space(char c) {
   return (c == '\r' || c == '\n' || c == '\t' || c == '\v' || c == '\f') ? ' ' : c;

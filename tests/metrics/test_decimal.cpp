@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <string>
@@ -24,10 +25,13 @@ std::string oracle(T v) {
   return std::string(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
 }
 
+// put_double's text, checked to stay within kMaxChars bytes and its writes within kRoom.
 std::string ours(double v) {
-  char buf[64];
+  char buf[decimal::kRoom + 16];
+  memset(buf, 'X', sizeof buf);
   char* end = decimal::put_double(buf, v);
   REQUIRE(end - buf <= static_cast<std::ptrdiff_t>(decimal::kMaxChars));
+  REQUIRE(std::string(buf + decimal::kRoom, 16) == std::string(16, 'X'));
   return std::string(buf, end);
 }
 
