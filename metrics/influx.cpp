@@ -9,17 +9,20 @@
 //   - CR, LF, tab, VT, FF in names become a space; an unrepresentable backslash becomes '_';
 //   - empty tag keys or values: drop the tag;
 //   - string values: '\' => "\\" first, then '"' => "\"", wrapped in double quotes;
-//   - floats: shortest round trip (std::to_chars); NaN and +-Inf fields skipped; a point
+//   - floats: shortest round trip, the text of std::to_chars (metrics/decimal.h writes it,
+//     tests/metrics/test_decimal.cpp compares); NaN and +-Inf fields skipped; a point
 //     with no field left skipped;
 //   - signed and unsigned integers end in `i`; unsigned clamped at INT64_MAX;
 //   - booleans `true` / `false`;
 //   - timestamp in nanoseconds since the epoch.
 //
 // Speed (bench/encode.cpp): the line is written through a raw pointer into room made once
-// per point. line_bound() counts the most bytes the line can take (every name byte escaped,
-// every number at its longest), so no write checks capacity; the string is cut back to the
-// bytes written at the end. This replaces some thirty std::string appends per point, each
-// a capacity check and an out-of-line call.
+// per point: a stack buffer, appended to the string at the end, or for long lines the
+// string itself. line_bound() counts the most bytes the line can take (every name byte
+// escaped, every number at its longest with its scratch room), so no write checks
+// capacity. This replaces some thirty std::string appends per point, each a capacity check
+// and an out-of-line call. Numbers are written by metrics/decimal.h, faster than
+// std::to_chars for integers and for doubles with a short decimal form.
 #include "metrics/influx.h"
 
 #include <array>
