@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "metrics/decimal.h"
 #include "metrics/influx.h"
 #include "stats.h"
 
@@ -200,5 +201,26 @@ int main() {
   std::printf("  naive ostringstream: %8.1f ns/point (ratio naive/vigil %.2fx)\n", n2, n2 / v2);
   std::printf("  ceiling of naive/vigil if everything but the numbers were free: %.1fx\n",
               n2 / num);
+  // The double alone, vigil's writer against std::to_chars, on the bench's floats and on
+  // floats that all need 17 digits ((i + 1) / 7): what the fast path costs when it misses.
+  std::vector<Point> long_points = points;
+  for (int i = 0; i < kBatch; ++i) long_points[i].fields[0].value = (i + 1) / 7.0;
+  auto vigil_float = [](const Point& p, std::string* o) {
+    char buf[vigil::metrics::decimal::kRoom];
+    o->append(buf, vigil::metrics::decimal::put_double(buf, std::get<double>(p.fields[0].value)));
+  };
+  std::printf("one double, std::to_chars against metrics/decimal.h, same rounds:\n");
+  for (const auto* set : {&points, &long_points}) {
+    std::vector<double> std_ns, own_ns;
+    for (int r = 0; r < kRounds; ++r) {
+      std_ns.push_back(run_round(*set, &vigil_out, float_only).ns_per_point);
+      own_ns.push_back(run_round(*set, &vigil_out, vigil_float).ns_per_point);
+    }
+    auto [flo, fhi] = ratio_spread(own_ns, std_ns);
+    std::printf(
+        "  %s: std::to_chars %5.1f ns, put_double %5.1f ns, ratio %.2fx (spread %.2f..%.2f)\n",
+        set == &points ? "bench floats     " : "17-digit floats  ", median(std_ns), median(own_ns),
+        median(own_ns) / median(std_ns), flo, fhi);
+  }
   return 0;
 }
