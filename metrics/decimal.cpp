@@ -61,49 +61,84 @@ constexpr std::array<int8_t, 1073> kScale = [] {
   return t;
 }();
 
-// How many of the last bytes of [begin, end) are '0', for a run of at most 15 that stops
-// before begin: eight bytes are compared at once (little-endian: the last byte is the
-// highest).
-int trailing_zero_chars(const char* end) {
-  constexpr uint64_t kZeros = 0x3030303030303030u;
-  uint64_t w;
-  memcpy(&w, end - 8, 8);
-  if (w != kZeros) return std::countl_zero(w ^ kZeros) / 8;
-  memcpy(&w, end - 16, 8);
-  return 8 + std::countl_zero(w ^ kZeros) / 8;
+// 10^k as an integer, k <= 16.
+constexpr std::array<uint64_t, 17> kPow10Int = [] {
+  std::array<uint64_t, 17> t{};
+  uint64_t p = 1;
+  for (uint64_t& x : t) {
+    x = p;
+    p *= 10;
+  }
+  return t;
+}();
+
+// Digits of 0 < n < 10^16: t = floor(bit_width * log10(2)) (1233 / 4096 is just above
+// log10(2)) is the count or one less.
+int digit_count(uint64_t n) {
+  const int t = (std::bit_width(n) * 1233) >> 12;
+  return t + (n >= kPow10Int[t] ? 1 : 0);
 }
 
-// Writes (-)n / 10^k as std::to_chars would, for 0 < n <= 2^50 and k <= 22, where
-// a = n / 10^k. The digits are written once, into a scratch buffer; every copy out of it has
-// a fixed size (no call to memcpy), which kRoom leaves room for.
+// Trailing decimal zeros of 0 < x < 10^8 (7 at most).
+int trailing_zeros8(uint32_t x) {
+  int z = 0;
+  if (x % 10000 == 0) {
+    x /= 10000;
+    z += 4;
+  }
+  if (x % 100 == 0) {
+    x /= 100;
+    z += 2;
+  }
+  return z + (x % 10 == 0 ? 1 : 0);
+}
+
+// Trailing decimal zeros of 0 < n < 10^15 * 1.2: two 8-digit halves, 32-bit arithmetic.
+int trailing_zeros(uint64_t n) {
+  constexpr uint64_t k8 = 100000000;
+  const uint64_t hi = n / k8;
+  const uint32_t lo = static_cast<uint32_t>(n - hi * k8);
+  if (lo != 0) return trailing_zeros8(lo);
+  return 8 + trailing_zeros8(static_cast<uint32_t>(hi));
+}
+
+// Exactly 16 digits of g < 10^16, leading zeros included.
+void put16(char* p, uint64_t g) {
+  constexpr uint64_t k8 = 100000000;
+  const uint64_t hi = g / k8;
+  detail::put8(p, static_cast<uint32_t>(hi));
+  detail::put8(p + 8, static_cast<uint32_t>(g - hi * k8));
+}
+
+// Writes (-)a = n / 10^k as std::to_chars would, for 0 < n <= 2^50 and k <= 22. The digits
+// are computed in registers and written once, 16 at a time with leading or trailing zeros
+// that the returned end cuts off (kRoom leaves room for them).
 char* put_short(char* p, bool negative, double a, uint64_t n, int k) {
   if (negative) *p++ = '-';
-  char scratch[48] = {};
-  char* const digits = scratch + 16;  // 16 bytes before for trailing_zero_chars.
-  const char* digits_end = put_u64(digits, n);
-  const int z = trailing_zero_chars(digits_end);
-  const int d = static_cast<int>(digits_end - digits) - z;  // Significant digits.
-  const int q = z - k;                                      // The value is digits * 10^q.
-  const int e = d - 1 + q;  // The exponent in scientific notation, within -22..15 here.
+  const int dn = digit_count(n);
+  const int z = trailing_zeros(n);
+  const int d = dn - z;      // Significant digits.
+  const int q = z - k;       // The value is (n / 10^z) * 10^q.
+  const int e = dn - 1 - k;  // The exponent in scientific notation, within -22..15 here.
   const int fixed_len = q >= 0 ? d + q : (d + q > 0 ? d + 1 : 2 - q);
   const int sci_len = d + (d > 1 ? 1 : 0) + 4;
   if (fixed_len <= sci_len) {
     if (q >= 0) return put_u64(p, static_cast<uint64_t>(a));  // a is that integer.
-    if (d + q > 0) {                                          // Digits on both sides of the point.
-      const int before = d + q;
-      memcpy(p, digits, 16);
-      p[before] = '.';
-      memcpy(p + before + 1, digits + before, 16);
-      return p + d + 1;
+    if (d + q > 0) {  // Digits on both sides of the point; a >= 1, so k <= 14.
+      const uint64_t whole = static_cast<uint64_t>(a);
+      p = put_u64(p, whole);
+      *p = '.';
+      put16(p + 1, (n - whole * kPow10Int[k]) * kPow10Int[16 - k]);
+      return p + 1 - q;
     }
-    memset(p, '0', 24);  // Below 1: "0.", zeros, the digits.
+    memset(p, '0', 24);  // Below 1: "0.", at most 3 zeros, the digits.
     p[1] = '.';
-    memcpy(p + 2 - q - d, digits, 16);
+    put16(p + 2 - q - d, n * kPow10Int[16 - dn]);
     return p + 2 - q;
   }
-  p[0] = digits[0];
+  put16(p + 1, n * kPow10Int[16 - dn]);  // The first digit moves before the point.
+  p[0] = p[1];
   p[1] = '.';
-  memcpy(p + 2, digits + 1, 16);
   p += d > 1 ? d + 1 : 1;
   *p++ = 'e';
   *p++ = e < 0 ? '-' : '+';
