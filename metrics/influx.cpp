@@ -35,6 +35,7 @@
 #include <variant>
 
 #include "metrics/decimal.h"
+#include "metrics/series_key_cache.h"
 
 namespace vigil::metrics {
 namespace {
@@ -221,7 +222,8 @@ void sort_tag_indexes(const std::vector<Tag>& tags, uint32_t* idx, size_t n) {
   }
 }
 
-char* put_tags(char* p, const Point& point, EncodeCounters* c) {
+// Adds the tags it drops to *dropped.
+char* put_tags(char* p, const Point& point, uint64_t* dropped) {
   size_t n = point.tags.size();
   uint32_t stack_idx[kMaxStackTags];
   std::unique_ptr<uint32_t[]> heap_idx;
@@ -237,7 +239,7 @@ char* put_tags(char* p, const Point& point, EncodeCounters* c) {
     const Tag& tag = point.tags[idx[i]];
     std::string_view key = effective_key(tag.key);
     if (tag.key.empty() || tag.value.empty() || (any && key == previous)) {
-      if (c) ++c->tags_dropped;
+      ++*dropped;
       continue;
     }
     *p++ = ',';
@@ -289,17 +291,35 @@ size_t put_fields(char** pp, const Point& point, EncodeCounters* c) {
   return written;
 }
 
-// Writes the line of `point` from `begin`, which has room for line_bound(point) bytes.
-// Returns the end, or null when the point is skipped.
-char* put_line(char* const begin, const Point& point, EncodeCounters* c) {
-  char* p = begin;
+// The series key: the measurement and the sorted tags. Adds the tags it drops to *dropped.
+char* put_series_key(char* p, const Point& point, uint64_t* dropped) {
   std::string_view measurement = point.measurement;
   if (measurement[0] == '#') {
     *p++ = '_';
     measurement.remove_prefix(1);
   }
   p = put_name(p, measurement, NameKind::measurement);
-  p = put_tags(p, point, c);
+  return put_tags(p, point, dropped);
+}
+
+// Writes the line of `point` from `begin`, which has room for line_bound(point) bytes.
+// Returns the end, or null when the point is skipped. The series key comes from this
+// thread's SeriesKeyCache when it holds the point's series, else it is written and kept.
+char* put_line(char* const begin, const Point& point, EncodeCounters* c) {
+  char* p = begin;
+  uint64_t dropped = 0;
+  SeriesKeyCache& cache = SeriesKeyCache::for_this_thread();
+  const int slot = SeriesKeyCache::slot_of(point);
+  SeriesKeyCache::Hit hit;
+  if (slot >= 0 && cache.find(point, slot, &hit)) {
+    memcpy(p, hit.key.data(), hit.key.size());
+    p += hit.key.size();
+    dropped = hit.tags_dropped;
+  } else {
+    p = put_series_key(p, point, &dropped);
+    if (slot >= 0) cache.store(point, slot, std::string_view(begin, p), dropped);
+  }
+  if (c) c->tags_dropped += dropped;
   if (put_fields(&p, point, c) == 0) return nullptr;
   *p++ = ' ';
   p = decimal::put_i64(p, point.time_ns);
