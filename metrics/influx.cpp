@@ -272,14 +272,25 @@ size_t put_fields(char** pp, const Point& point, EncodeCounters* c) {
   char* p = *pp;
   size_t written = 0;
   uint64_t truncated = 0;
+  // One bit per written key, from its size and first byte: a key whose bit is not set
+  // has no earlier duplicate (an earlier valid field with its key was written, or skipped
+  // as a duplicate of one that was), so most fields skip the scan for one.
+  uint64_t seen = 0;
   for (size_t i = 0; i < point.fields.size(); ++i) {
     const Field& f = point.fields[i];
-    if (!field_is_valid(f) || earlier_valid_field_has_key(point, i)) {
+    if (!field_is_valid(f)) {
       if (c) ++c->fields_skipped;
       continue;
     }
+    const std::string_view key = effective_key(f.key);
+    const uint64_t bit = uint64_t{1} << ((key.size() * 7 + static_cast<uint8_t>(key[0])) % 64);
+    if ((seen & bit) != 0 && earlier_valid_field_has_key(point, i)) {
+      if (c) ++c->fields_skipped;
+      continue;
+    }
+    seen |= bit;
     *p++ = written == 0 ? ' ' : ',';
-    p = put_name(p, effective_key(f.key), NameKind::key);
+    p = put_name(p, key, NameKind::key);
     *p++ = '=';
     bool cut = false;
     p = put_value(p, f.value, &cut);
