@@ -25,7 +25,7 @@ uint16_t load2(const char* p) {
 
 // a[0..n) == b[0..n). Names are short: a few loads of fixed size (the last one overlapping
 // the previous) compare them without a call to memcmp.
-bool same_bytes(const char* a, const char* b, size_t n) {
+inline __attribute__((always_inline)) bool same_bytes(const char* a, const char* b, size_t n) {
   if (n >= 8) {
     for (size_t i = 0; i + 8 < n; i += 8) {
       if (load8(a + i) != load8(b + i)) return false;
@@ -81,7 +81,7 @@ bool SeriesKeyCache::find(const Point& point, int slot, Hit* hit) const {
   for (const Tag& t : point.tags) {
     if (!same(t.key) || !same(t.value)) return false;
   }
-  *hit = {s.key, s.tags_dropped};
+  *hit = {std::string_view(s.key.data(), s.key.size() - kKeyPadding), s.tags_dropped};
   return true;
 }
 
@@ -97,6 +97,7 @@ void SeriesKeyCache::store(const Point& point, int slot, std::string_view key,
     s.sizes.push_back(static_cast<uint32_t>(t.value.size()));
   }
   s.key.assign(key);
+  s.key.append(kKeyPadding, '\0');
   s.tags_dropped = tags_dropped;
 }
 

@@ -29,8 +29,12 @@ class SeriesKeyCache {
   static constexpr size_t kMaxRawBytes = 512;
   static constexpr size_t kSlots = 64;
 
+  // A hit's key is followed by this many readable bytes, so that it can be copied in
+  // chunks of that size.
+  static constexpr size_t kKeyPadding = 16;
+
   struct Hit {
-    std::string_view key;
+    std::string_view key;   // kKeyPadding readable bytes follow it.
     uint64_t tags_dropped;  // What encoding the key counted in EncodeCounters::tags_dropped.
   };
 
