@@ -61,6 +61,10 @@ constexpr std::array<int8_t, 1073> kScale = [] {
   return t;
 }();
 
+// x truncated, for 0 <= x < 2^51. Through int64_t: the conversions between double and
+// uint64_t have no single instruction before AVX-512, those of int64_t do.
+uint64_t to_integer(double x) { return static_cast<uint64_t>(static_cast<int64_t>(x)); }
+
 // 10^k as an integer, k <= 16.
 constexpr std::array<uint64_t, 17> kPow10Int = [] {
   std::array<uint64_t, 17> t{};
@@ -123,9 +127,9 @@ char* put_short(char* p, bool negative, double a, uint64_t n, int k) {
   const int fixed_len = q >= 0 ? d + q : (d + q > 0 ? d + 1 : 2 - q);
   const int sci_len = d + (d > 1 ? 1 : 0) + 4;
   if (fixed_len <= sci_len) {
-    if (q >= 0) return put_u64(p, static_cast<uint64_t>(a));  // a is that integer.
+    if (q >= 0) return put_u64(p, to_integer(a));  // a is that integer.
     if (d + q > 0) {  // Digits on both sides of the point; a >= 1, so k <= 14.
-      const uint64_t whole = static_cast<uint64_t>(a);
+      const uint64_t whole = to_integer(a);
       p = put_u64(p, whole);
       *p = '.';
       put16(p + 1, (n - whole * kPow10Int[k]) * kPow10Int[16 - k]);
@@ -152,8 +156,8 @@ char* put_double(char* p, double v) {
   const double a = std::fabs(v);
   if (a < kLimit) {  // False for NaN and infinities.
     const int k = kScale[std::bit_cast<uint64_t>(a) >> 52];
-    const uint64_t n = static_cast<uint64_t>(a * kPow10[k] + 0.5);
-    if (static_cast<double>(n) / kPow10[k] == a) {
+    const uint64_t n = to_integer(a * kPow10[k] + 0.5);
+    if (static_cast<double>(static_cast<int64_t>(n)) / kPow10[k] == a) {
       if (n == 0) return std::to_chars(p, p + kMaxChars, v).ptr;  // 0 and -0.
       return put_short(p, std::signbit(v), a, n, k);
     }
