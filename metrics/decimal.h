@@ -81,7 +81,7 @@ inline char* put_upto8(char* p, uint32_t x) {
 }  // namespace detail
 
 // Writes v in decimal; returns the end.
-inline char* put_u64(char* p, uint64_t v) {
+[[gnu::always_inline]] inline char* put_u64(char* p, uint64_t v) {
   constexpr uint64_t k8 = 100000000;
   constexpr uint64_t k16 = k8 * k8;
   if (v < k8) return detail::put_upto8(p, static_cast<uint32_t>(v));
