@@ -22,7 +22,9 @@
 // escaped, every number at its longest with its scratch room), so no write checks
 // capacity. This replaces some thirty std::string appends per point, each a capacity check
 // and an out-of-line call. Numbers are written by metrics/decimal.h, faster than
-// std::to_chars for integers and for doubles with a short decimal form.
+// std::to_chars for integers and for doubles with a short decimal form. The series key
+// comes from SeriesKeyCache when the point's series was seen before: sorting and escaping
+// the tags took about a third of a line's time.
 #include "metrics/influx.h"
 
 #include <array>
