@@ -100,7 +100,7 @@ char* put_name_escaped(char* p, std::string_view s, NameKind kind) {
 // Writes a measurement or key; at most 2 bytes per input byte. Most names have no special
 // byte at all: they are copied while the table flags of their bytes are or-ed together,
 // with no branch per byte, and only a name with a special byte is written again.
-char* put_name(char* p, std::string_view s, NameKind kind) {
+[[gnu::always_inline]] inline char* put_name(char* p, std::string_view s, NameKind kind) {
   uint8_t flags = 0;
   for (size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
