@@ -322,9 +322,15 @@ char* put_line(char* const begin, const Point& point, EncodeCounters* c) {
   char* p = begin;
   uint64_t dropped = 0;
   SeriesKeyCache& cache = SeriesKeyCache::for_this_thread();
-  const int slot = SeriesKeyCache::slot_of(point);
   SeriesKeyCache::Hit hit;
-  if (slot >= 0 && cache.find(point, slot, &hit)) {
+  int slot = cache.predicted();
+  bool found = slot >= 0 && cache.find(point, slot, &hit);
+  if (!found) {
+    slot = SeriesKeyCache::slot_of(point);
+    found = slot >= 0 && cache.find(point, slot, &hit);
+  }
+  if (slot >= 0) cache.used(slot);
+  if (found) {
     // Chunks of a constant size are inlined moves (memcpy of a variable size is a call);
     // the last one writes up to 15 bytes past the key, within the room for the fields.
     for (size_t i = 0; i < hit.key.size(); i += SeriesKeyCache::kKeyPadding) {

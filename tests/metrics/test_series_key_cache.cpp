@@ -79,3 +79,12 @@ TEST_CASE("a point skipped for its fields does not change its series' key") {
   CHECK(line(point("m", {{"k", "v"}, {"", "x"}}, {{"f", 2.0}}, 1), &c) == "m,k=v f=2 1\n");
   CHECK(c.tags_dropped == 2);
 }
+
+TEST_CASE("the series predicted from the last order is used only when it is the point's") {
+  // a, b, c in that order teaches the cache b after a; then a, c: c's point must not get
+  // b's key, and a, b again must.
+  auto one = [](const char* v) { return point("m", {{"s", v}}, {{"f", true}}, 1); };
+  for (const char* v : {"a", "b", "c", "a", "c", "a", "b", "b", "c"}) {
+    CHECK(line(one(v)) == std::string("m,s=") + v + " f=true 1\n");
+  }
+}
