@@ -1,6 +1,7 @@
 #include "metrics/series_key_cache.h"
 
 #include <cstring>
+#include <memory>
 
 namespace vigil::metrics {
 namespace {
@@ -49,9 +50,12 @@ uint64_t mix(uint64_t h, const std::string& s) {
 
 }  // namespace
 
+// Allocated by the first encode of a thread: as a thread_local object its slots (some
+// 12 KiB) would be in the TLS block of every thread, encoding or not.
 SeriesKeyCache& SeriesKeyCache::for_this_thread() {
-  thread_local SeriesKeyCache cache;
-  return cache;
+  thread_local std::unique_ptr<SeriesKeyCache> cache;
+  if (!cache) cache = std::make_unique<SeriesKeyCache>();
+  return *cache;
 }
 
 int SeriesKeyCache::slot_of(const Point& point) {
