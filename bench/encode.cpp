@@ -1,6 +1,13 @@
 // ns per point for vigil's line-protocol encoder against a naive std::ostringstream
 // encoder, in the same run, and heap allocations per point for each.
 // A point has 3 tags (given unsorted) and 5 fields: float, signed, unsigned, bool, string.
+// The values vary from point to point: the float is 0.125 + i * 0.001 (161 of the 200 have
+// a short decimal form such as 0.126, which metrics/decimal.h writes on its fast path, 39
+// need 17 digits, such as 0.14100000000000001, and go to std::to_chars), the integers and
+// the timestamp grow with i. The tags cycle over 8 series (cpu=cpu0..cpu7), the same in
+// every round, as a source sends the same series every interval: after the warm-up the
+// encoder's per-thread series key cache (metrics/series_key_cache.h) holds their keys, and
+// what it saves is the real saving on such a workload. Field values are never cached.
 // Each round encodes a batch of 200 points into one reused std::string; the result is the
 // median of 301 rounds (short rounds, so that most are not preempted on a busy machine).
 // A third measurement is the floor: the number conversions the point needs (std::to_chars
@@ -16,10 +23,12 @@
 #include <cstdlib>
 #include <iomanip>
 #include <new>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "metrics/decimal.h"
 #include "metrics/influx.h"
 #include "stats.h"
 
@@ -195,5 +204,43 @@ int main() {
   std::printf("  naive ostringstream: %8.1f ns/point (ratio naive/vigil %.2fx)\n", n2, n2 / v2);
   std::printf("  ceiling of naive/vigil if everything but the numbers were free: %.1fx\n",
               n2 / num);
+  // The double alone, vigil's writer against std::to_chars, on the bench's floats and on
+  // floats that all need 17 digits ((i + 1) / 7): what the fast path costs when it misses.
+  std::vector<Point> long_points = points;
+  for (int i = 0; i < kBatch; ++i) long_points[i].fields[0].value = (i + 1) / 7.0;
+  auto vigil_float = [](const Point& p, std::string* o) {
+    char buf[vigil::metrics::decimal::kRoom];
+    o->append(buf, vigil::metrics::decimal::put_double(buf, std::get<double>(p.fields[0].value)));
+  };
+  std::printf("one double, std::to_chars against metrics/decimal.h, same rounds:\n");
+  for (const auto* set : {&points, &long_points}) {
+    std::vector<double> std_ns, own_ns;
+    for (int r = 0; r < kRounds; ++r) {
+      std_ns.push_back(run_round(*set, &vigil_out, float_only).ns_per_point);
+      own_ns.push_back(run_round(*set, &vigil_out, vigil_float).ns_per_point);
+    }
+    auto [flo, fhi] = ratio_spread(own_ns, std_ns);
+    std::printf(
+        "  %s: std::to_chars %5.1f ns, put_double %5.1f ns, ratio %.2fx (spread %.2f..%.2f)\n",
+        set == &points ? "bench floats     " : "17-digit floats  ", median(std_ns), median(own_ns),
+        median(own_ns) / median(std_ns), flo, fhi);
+  }
+  // The same points in a new random order each round: the series key cache's guess of the
+  // next series (the one that came next last time) is then mostly wrong, as when sources
+  // interleave differently every interval; the order of the rounds above is the usual case.
+  // The values come in a new order too, which the branch predictors also pay for.
+  std::vector<Point> shuffled = points;
+  std::mt19937 rng(1);
+  std::vector<double> ordered_ns, shuffled_ns;
+  for (int r = 0; r < kRounds; ++r) {
+    std::shuffle(shuffled.begin(), shuffled.end(), rng);
+    shuffled_ns.push_back(run_round(shuffled, &vigil_out, vigil_encode).ns_per_point);
+    ordered_ns.push_back(run_round(points, &vigil_out, vigil_encode).ns_per_point);
+  }
+  auto [slo, shi] = ratio_spread(shuffled_ns, ordered_ns);
+  std::printf("vigil encode_point, series in the same order each round against a new order:\n");
+  std::printf(
+      "  same order %.1f ns/point, new order %.1f ns/point, ratio %.2fx (spread %.2f..%.2f)\n",
+      median(ordered_ns), median(shuffled_ns), median(shuffled_ns) / median(ordered_ns), slo, shi);
   return 0;
 }

@@ -1,5 +1,6 @@
-// The Influx line-protocol encoder: Point => one line. Pure code.
-// Thread: any (no shared state).
+// The Influx line-protocol encoder: Point => one line. Pure code but for a per-thread cache
+// of series keys, which changes no line.
+// Thread: any (no shared state; each thread has its own series key cache).
 //
 // The rules are those of docs/line-protocol.md; influx.cpp starts with the
 // checklist. In short:
@@ -18,7 +19,10 @@
 //
 // Cost: the encoder appends to the caller's string and allocates nothing once that string
 // has grown to its working size, as long as a point has at most kMaxStackTags tags (more
-// tags are sorted through a heap-allocated index).
+// tags are sorted through a heap-allocated index), and once the series key cache of the
+// thread has grown: a series' key (measurement and sorted, escaped tags) is written once
+// and reused while the measurement and tags are byte for byte the same
+// (metrics/series_key_cache.h; the line is the same either way).
 #pragma once
 
 #include <cstddef>
