@@ -33,16 +33,20 @@
 namespace vigil::metrics::decimal {
 namespace {
 
-// 10^k, exact in a double up to k = 22.
-constexpr std::array<double, 23> kPow10 = [] {
-  std::array<double, 23> t{};
-  double p = 1;
-  for (double& x : t) {
+// 10^0 .. 10^(N-1) in T.
+template <class T, size_t N>
+constexpr std::array<T, N> powers_of_ten() {
+  std::array<T, N> t{};
+  T p = 1;
+  for (T& x : t) {
     x = p;
     p *= 10;
   }
   return t;
-}();
+}
+
+// 10^k, exact in a double up to k = 22.
+constexpr std::array<double, 23> kPow10 = powers_of_ten<double, 23>();
 
 constexpr double kLimit = 0x1p50;
 
@@ -66,15 +70,7 @@ constexpr std::array<int8_t, 1073> kScale = [] {
 uint64_t to_integer(double x) { return static_cast<uint64_t>(static_cast<int64_t>(x)); }
 
 // 10^k as an integer, k <= 16.
-constexpr std::array<uint64_t, 17> kPow10Int = [] {
-  std::array<uint64_t, 17> t{};
-  uint64_t p = 1;
-  for (uint64_t& x : t) {
-    x = p;
-    p *= 10;
-  }
-  return t;
-}();
+constexpr std::array<uint64_t, 17> kPow10Int = powers_of_ten<uint64_t, 17>();
 
 // Digits of 0 < n < 10^16: t = floor(bit_width * log10(2)) (1233 / 4096 is just above
 // log10(2)) is the count or one less.
